@@ -1,0 +1,55 @@
+# Back Office Portal — `make run` starts everything, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
+PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
+
+.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail e2e-deps clean
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) $(MO) ## Create the virtualenv and install the portal
+
+$(MO): $(PO) $(STAMP)
+	$(VENV)/bin/pybabel compile -d portal/translations
+	touch $(MO)
+
+translations: $(MO) ## Compile the translation catalogues
+
+extract: $(STAMP) ## Extract strings and update the catalogues
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel update -N -i portal/translations/messages.pot -d portal/translations
+
+run: install ## Set up everything and start web + worker + scheduler (Ctrl-C stops all)
+	$(PY) -m portal.devrun
+
+test: install ## Run the whole test suite (SQLite; DATABASE_URL=postgresql://... for PostgreSQL)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-pg: install ## Run the suite on PostgreSQL (127.0.0.1:5432, database test)
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: install ## ruff check + format check
+	$(VENV)/bin/ruff check portal worker tests bench
+	$(VENV)/bin/ruff format --check portal worker tests bench
+
+fmt: install ## Format the code
+	$(VENV)/bin/ruff check --fix portal worker tests bench
+	$(VENV)/bin/ruff format portal worker tests bench
+
+bench: bench-mail ## Run the benchmarks
+
+bench-mail: install ## Outbox → SMTP sink throughput vs plain RQ + smtplib ceiling
+	$(PY) -m bench.mail
+
+clean: ## Remove the virtualenv and local data
+	rm -rf $(VENV) instance

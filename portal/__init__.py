@@ -1,0 +1,123 @@
+"""Back Office Portal: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal import config as portal_config
+from portal.extensions import babel, csrf, db, login_manager, migrate
+from portal.extensions import htmx as htmx_extension
+
+log = logging.getLogger(__name__)
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then ``config`` (tests win)."""
+    app = Flask(__name__, instance_path=str(portal_config.INSTANCE))
+    app.config.from_object(portal_config.Defaults)
+    app.config.update(portal_config.from_environment())
+    if config:
+        app.config.update(config)
+    _check_secret_key(app)
+    production = app.config["PORTAL_ENV"] == "production"
+    app.config.setdefault("SESSION_COOKIE_SECURE", production)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_size": 10,
+            "max_overflow": 10,
+        }
+
+    _init_extensions(app)
+    from portal import web
+
+    web.init_app(app)
+    from portal.blueprints import register_blueprints
+
+    register_blueprints(app)
+    from portal.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["PORTAL_ENV"] == "production":
+        if key.lower() in WEAK_SECRETS or len(key) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random string of at least 32 characters in "
+                "production (PORTAL_ENV=production)."
+            )
+        return
+    if not key:
+        app.config["SECRET_KEY"] = portal_config.development_secret_key(Path(app.instance_path))
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        render_as_batch=True,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+    )
+    csrf.init_app(app)
+    htmx_extension.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=None)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from portal import models  # noqa: F401  (register every table)
+    from portal.models import User
+    from portal.security import unauthorized
+
+    @login_manager.user_loader
+    def load_user(token: str) -> User | None:
+        user = db.session.scalar(db.select(User).where(User.session_token == token))
+        if user is None or not user.active:
+            return None
+        return user
+
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def select_locale() -> str | None:
+    """The user's choice, else the session's, else the browser's, else the default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """Make SQLite behave under several processes: WAL, a busy timeout, foreign keys."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

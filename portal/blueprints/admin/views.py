@@ -1,0 +1,178 @@
+"""Administration of users and roles, and the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import htmx
+from portal.blueprints.admin import bp
+from portal.blueprints.admin.forms import NewUserForm, TemporaryPasswordForm, UserForm
+from portal.blueprints.forms_util import attach_error
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Department
+from portal.pagination import paginate
+from portal.security import ROLES, requires
+from portal.services import audit as audit_service
+from portal.services import users as accounts
+
+
+def _department_choices(form: UserForm) -> None:
+    form.department_id.choices = [("", "—")] + [
+        (str(d.id), d.name) for d in accounts.list_departments()
+    ]
+
+
+def _department(form: UserForm) -> Department | None:
+    value = form.department_id.data
+    return db.session.get(Department, int(value)) if value else None
+
+
+@bp.get("/users")
+@requires("admin.users")
+def users():
+    q = request.args.get("q", "")
+    role = request.args.get("role", "")
+    status = request.args.get("status", "")
+    page = paginate(accounts.list_users(q=q, role=role, status=status))
+    return htmx.render(
+        "admin/users.html",
+        "admin/_partials/_user_rows.html",
+        page=page,
+        q=q,
+        role=role,
+        status=status,
+        roles=ROLES,
+    )
+
+
+@bp.get("/users/new")
+@requires("admin.users")
+def new_user():
+    form = NewUserForm(roles=["staff"])
+    _department_choices(form)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.post("/users")
+@requires("admin.users")
+def create_user():
+    form = NewUserForm()
+    _department_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                actor=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                password=form.password.data,
+                department=_department(form),
+                job_title=form.job_title.data or None,
+                phone=form.phone.data or None,
+                extension=form.extension.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            user.active = bool(form.active.data)
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.name), "success")
+            return htmx.redirect_to(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 422
+
+
+@bp.get("/users/<int:user_id>")
+@requires("admin.users")
+def edit_user(user_id: int):
+    user = accounts.get_user_or_404(user_id)
+    form = UserForm(obj=user, roles=user.roles, department_id=str(user.department_id or ""))
+    _department_choices(form)
+    return render_template(
+        "admin/user_form.html", form=form, user=user, password_form=TemporaryPasswordForm()
+    )
+
+
+@bp.post("/users/<int:user_id>")
+@requires("admin.users")
+def update_user(user_id: int):
+    user = accounts.get_user_or_404(user_id)
+    form = UserForm()
+    _department_choices(form)
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                user,
+                actor=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                active=bool(form.active.data),
+                department=_department(form),
+                job_title=form.job_title.data or None,
+                phone=form.phone.data or None,
+                extension=form.extension.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("User %(name)s saved.", name=user.name), "success")
+            return htmx.redirect_to(url_for("admin.users"))
+    return render_template(
+        "admin/user_form.html", form=form, user=user, password_form=TemporaryPasswordForm()
+    ), 422
+
+
+@bp.post("/users/<int:user_id>/password")
+@requires("admin.users")
+def set_password(user_id: int):
+    user = accounts.get_user_or_404(user_id)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_temporary_password(user, actor=current_user, password=form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "Temporary password set. %(name)s must change it at the next sign-in.",
+                    name=user.name,
+                ),
+                "success",
+            )
+            return htmx.redirect_to(url_for("admin.edit_user", user_id=user.id))
+    edit_form = UserForm(obj=user, roles=user.roles, department_id=str(user.department_id or ""))
+    _department_choices(edit_form)
+    return render_template(
+        "admin/user_form.html", form=edit_form, user=user, password_form=form
+    ), 422
+
+
+@bp.get("/audit")
+@requires("admin.audit")
+def audit():
+    action = request.args.get("action", "")
+    target_type = request.args.get("target_type", "")
+    try:
+        actor_id = int(request.args.get("actor", "") or 0) or None
+    except ValueError:
+        actor_id = None
+    page = paginate(
+        audit_service.list_entries(action=action, actor_id=actor_id, target_type=target_type)
+    )
+    return htmx.render(
+        "admin/audit.html",
+        "admin/_partials/_audit_rows.html",
+        page=page,
+        action=action,
+        actor_id=actor_id,
+        target_type=target_type,
+    )

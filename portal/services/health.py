@@ -1,0 +1,39 @@
+"""What /healthz reports: database, Redis, worker heartbeat and queue depth."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import text
+
+from portal.enqueue import get_queue, get_redis
+from portal.extensions import db
+
+HEARTBEAT_KEY = "portal:worker:heartbeat"
+
+
+def check() -> dict[str, Any]:
+    report: dict[str, Any] = {"database": "ok", "redis": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means the database is unreachable
+        db.session.rollback()
+        report["database"] = f"error: {type(exc).__name__}"
+    try:
+        redis = get_redis()
+        redis.ping()
+        beats = redis.hgetall(HEARTBEAT_KEY)
+        now = time.time()
+        ages = [now - float(v) for v in beats.values()]
+        report["workers_alive"] = sum(1 for a in ages if a < 60)
+        report["worker_heartbeat_age"] = round(min(ages), 1) if ages else None
+        report["queues"] = {
+            name: get_queue(name, redis).count for name in current_app.config["RQ_QUEUES"]
+        }
+    except Exception as exc:  # Redis down: the portal still works, the outbox waits
+        report["redis"] = f"error: {type(exc).__name__}"
+        report["worker_heartbeat_age"] = None
+        report["queues"] = {}
+    return report

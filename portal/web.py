@@ -1,0 +1,222 @@
+"""Request hooks shared by every page: access, security headers, errors, template helpers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.htmx import wants_fragment
+from portal.security import ROLE_LABELS, enforce_access
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+ERROR_TITLES = {
+    400: lambda: _("Bad request"),
+    401: lambda: _("Please sign in"),
+    403: lambda: _("Not allowed"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Not allowed"),
+    409: lambda: _("Changed by someone else"),
+    413: lambda: _("File too large"),
+    422: lambda: _("Please check the form"),
+    500: lambda: _("Something went wrong"),
+}
+ERROR_MESSAGES = {
+    400: lambda: _("The request could not be understood."),
+    401: lambda: _("Sign in to continue."),
+    403: lambda: _("You do not have permission to do this. Ask an admin if you need access."),
+    404: lambda: _("There is nothing at this address. It may have been moved or removed."),
+    405: lambda: _("This address does not accept this kind of request."),
+    409: lambda: _("This record was changed by someone else. Reload to see the current version."),
+    413: lambda: _("The upload is larger than allowed. Choose a smaller file."),
+    422: lambda: _("Some of the values could not be accepted."),
+    500: lambda: _("An unexpected error happened. It has been logged; please try again."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.context_processor(_template_context)
+    app.jinja_env.filters.update(
+        datetime=_fmt_datetime,
+        date=_fmt_date,
+        money=format_money,
+        number=lambda v: format_decimal(v or 0),
+        ago=_fmt_ago,
+        combine_attrs=_combine_attrs,
+        combine_url=lambda extra, args: {**args, **extra},
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+
+def _before_request() -> Response | None:
+    denied = enforce_access()
+    if denied is not None:
+        return denied
+    # A temporary password must be changed before anything else.
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint
+        not in {
+            "auth.password",
+            "auth.change_password",
+            "auth.logout",
+            "static",
+            "core.healthz",
+            "core.set_language",
+        }
+    ):
+        return redirect(url_for("auth.password"))
+    return None
+
+
+def _after_request(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["PORTAL_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    response.vary.add("HX-Request")
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        headers.setdefault("Cache-Control", "private, no-cache")
+    return response
+
+
+def error_response(status: int, message: str | None = None, title: str | None = None) -> Response:
+    """Answer an error in the page layout, or as a small notice for an htmx swap."""
+    title = title or ERROR_TITLES.get(status, ERROR_TITLES[500])()
+    message = message or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])()
+    if request.accept_mimetypes.best == "application/json" and not request.headers.get(
+        "HX-Request"
+    ):
+        return make_response(jsonify(error=title, message=message), status)
+    template = "_partials/_error.html" if wants_fragment() else "error.html"
+    response = make_response(
+        render_template(template, status=status, title=title, message=message), status
+    )
+    if wants_fragment():
+        # htmx does not swap errors (see base.html's htmx-config); portal.js shows this text.
+        response.headers["X-Portal-Error"] = _header_safe(message)
+    return response
+
+
+def _header_safe(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text)
+
+
+def _domain_error(error: DomainError) -> Response:
+    db.session.rollback()
+    return error_response(error.status_code, error.message)
+
+
+def _csrf_error(error: CSRFError) -> Response:
+    db.session.rollback()
+    return error_response(
+        400,
+        _("Your form expired or was sent from another site. Reload the page and try again."),
+        _("Form expired"),
+    )
+
+
+def _http_error(error: HTTPException) -> Response:
+    if error.code is None or error.code < 400:
+        return error  # type: ignore[return-value]
+    if error.code in (301, 302, 303, 307, 308):
+        return error  # type: ignore[return-value]
+    return error_response(error.code)
+
+
+def _unexpected_error(error: Exception) -> Response:
+    db.session.rollback()
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if current_app.config.get("PROPAGATE_EXCEPTIONS") and current_app.testing:
+        raise error
+    return error_response(500)
+
+
+def _template_context() -> dict[str, Any]:
+    from portal import ui
+
+    nav = ui.visible_nav(current_user) if current_user.is_authenticated else []
+    return {
+        "nav_items": nav,
+        "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        "portal_name": current_app.config["PORTAL_NAME"],
+        "languages": (("en", "English"), ("pt_BR", "Português (Brasil)")),
+        "now_local": _now_local,
+        "role_label": lambda r: ROLE_LABELS.get(r, r),
+    }
+
+
+def _now_local() -> datetime:
+    from portal.models.base import utcnow
+
+    return utcnow()
+
+
+def _combine_attrs(attrs: dict[str, Any], errors: list[str], err_id: str) -> dict[str, Any]:
+    """Mark an invalid field for assistive technology and point it at its error text."""
+    if not errors:
+        return dict(attrs)
+    return {**attrs, "aria-invalid": "true", "aria-describedby": err_id}
+
+
+def _fmt_datetime(value: datetime | None, fmt: str = "short") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _fmt_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def _fmt_ago(value: datetime | None) -> str:
+    from portal.models.base import utcnow
+
+    if not value:
+        return ""
+    return format_timedelta(value - utcnow(), add_direction=True, granularity="minute")
+
+
+def format_money(value: Decimal | float | int | None, currency: str = "BRL") -> str:
+    from flask_babel import format_currency
+
+    return format_currency(value or 0, currency)

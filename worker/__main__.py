@@ -1,0 +1,71 @@
+"""``python -m worker``: create the app once, push its context, run RQ on the portal's queues.
+
+The worker class is SimpleWorker (no fork per job): the benchmark in bench/ shows forking costs
+about 12 ms of CPU per job, several times the work of sending one message.  Risky work (CV text
+extraction) isolates itself in a child process with time and memory limits instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import threading
+import time
+
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from portal import create_app
+from portal.enqueue import get_queue, get_redis
+from portal.services.health import HEARTBEAT_KEY
+
+log = logging.getLogger("worker")
+
+
+def _heartbeat(app, name: str, stop: threading.Event) -> None:
+    with app.app_context():
+        redis = get_redis()
+        while not stop.is_set():
+            try:
+                redis.hset(HEARTBEAT_KEY, name, time.time())
+            except Exception:  # Redis down: keep trying, the worker itself will reconnect
+                log.warning("heartbeat: Redis unreachable")
+            stop.wait(10)
+        try:
+            redis.hdel(HEARTBEAT_KEY, name)
+        except Exception:
+            pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
+    parser.add_argument("queues", nargs="*", help="queues to serve (default: all, mail first)")
+    parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+    parser.add_argument("--name", default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    app = create_app()
+    app.app_context().push()
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    queues = [get_queue(q) for q in (args.queues or app.config["RQ_QUEUES"])]
+    name = args.name or f"portal-{socket.gethostname()}-{os.getpid()}"
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(app, name, stop), daemon=True)
+    beat.start()
+    worker = SimpleWorker(queues, connection=get_redis(), serializer=JSONSerializer, name=name)
+    try:
+        worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
+    finally:
+        stop.set()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Job functions: small, idempotent, taking ids; run inside the app context the worker pushed."""
