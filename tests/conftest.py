@@ -252,3 +252,63 @@ def smtp_sink(app) -> Iterator[SmtpSink]:
     yield sink
     sink.hang.set()
     controller.stop()
+
+
+# --- end-to-end: a live server and a real Chromium ----------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Any
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[LiveServer]:
+    """Serve ``app`` on a free loopback port in a thread (same database as the test)."""
+    from werkzeug.serving import make_server
+
+    port = _free_port()
+    app.config["PORTAL_BASE_URL"] = f"http://127.0.0.1:{port}"
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[Any]:
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium_path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium_path):
+        pytest.fail(f"Chromium not found at {chromium_path} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium_path,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_browser, live_server) -> Iterator[Any]:
+    """A fresh browser context (no cookies) with its base URL set to the live server."""
+    context = _browser.new_context(base_url=live_server.url, locale="en-US",
+                                   viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def browser_login(page: Any, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form."""
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/")
