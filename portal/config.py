@@ -82,6 +82,19 @@ def from_environment() -> dict[str, Any]:
         "PORTAL_PHONE_REGION": env.get("PORTAL_PHONE_REGION", "BR"),
         # Where uploaded files (faxes, CVs) are kept; never under static/.
         "UPLOAD_FOLDER": env.get("PORTAL_UPLOAD_FOLDER", str(INSTANCE / "uploads")),
+        # Outbox tuning (see Defaults): SMTP socket timeout < lease < RQ job timeout.
+        "OUTBOX_LEASE_SECONDS": _int("OUTBOX_LEASE_SECONDS", Defaults.OUTBOX_LEASE_SECONDS),
+        "OUTBOX_SMTP_TIMEOUT": _int("OUTBOX_SMTP_TIMEOUT", Defaults.OUTBOX_SMTP_TIMEOUT),
+        "OUTBOX_JOB_TIMEOUT": _int("OUTBOX_JOB_TIMEOUT", Defaults.OUTBOX_JOB_TIMEOUT),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", Defaults.OUTBOX_MAX_ATTEMPTS),
+        "OUTBOX_BACKOFF_BASE_SECONDS": _int(
+            "OUTBOX_BACKOFF_BASE_SECONDS", Defaults.OUTBOX_BACKOFF_BASE_SECONDS
+        ),
+        "OUTBOX_BACKOFF_CAP_SECONDS": _int(
+            "OUTBOX_BACKOFF_CAP_SECONDS", Defaults.OUTBOX_BACKOFF_CAP_SECONDS
+        ),
+        # Seconds between two runs of the outbox sweeper (read by worker/cron.py).
+        "PORTAL_SWEEP_INTERVAL": _int("PORTAL_SWEEP_INTERVAL", Defaults.PORTAL_SWEEP_INTERVAL),
     }
     secret = env.get("SECRET_KEY", "")
     if secret:
@@ -124,5 +137,8 @@ class Defaults:
     OUTBOX_JOB_TIMEOUT = 180
     OUTBOX_MAX_ATTEMPTS = 10
     OUTBOX_BACKOFF_CAP_SECONDS = 600
+    # First retry delay; each later one doubles up to the cap.
+    OUTBOX_BACKOFF_BASE_SECONDS = 30
+    PORTAL_SWEEP_INTERVAL = 60
     # Upload limits.
     FAX_MAX_BYTES = 10 * 1024 * 1024
