@@ -17,6 +17,7 @@ from email.message import Message
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import text
 
@@ -103,9 +104,32 @@ def app_config(base_config: dict[str, Any]) -> dict[str, Any]:
     return dict(base_config)
 
 
+class FreshGlobalsClient(FlaskClient):
+    """Give every request its own ``g``, as in production.
+
+    The ``app`` fixture keeps an app context pushed (so tests can use the database), and Flask
+    reuses it for test requests; without this, per-request caches in ``g`` (the signed-in user,
+    the locale) would leak from one request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        from flask.globals import _cv_app
+
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().open(*args, **kwargs)
+        saved = ctx.g
+        ctx.g = ctx.app.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            ctx.g = saved
+
+
 @pytest.fixture
 def app(_schema, app_config: dict[str, Any]):
     app = create_app(app_config)
+    app.test_client_class = FreshGlobalsClient
     app.jinja_env.undefined = __import__("jinja2").StrictUndefined
     with app.app_context():
         from portal.enqueue import get_redis
