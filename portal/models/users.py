@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -14,6 +15,11 @@ from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.types import UTCDateTime
 from portal.security import permissions_for_roles
+
+
+# Permissions granted for a period rather than by role (e.g. ``purchase.approve`` while a
+# delegation is active).  Areas append ``grant(user) -> permissions`` at import time.
+PERMISSION_GRANTS: list[Callable[[User], Iterable[str]]] = []
 
 
 def new_session_token() -> str:
@@ -95,6 +101,8 @@ class User(UserMixin, db.Model):
         cached = self.__dict__.get("_permissions")
         if cached is None:
             cached = permissions_for_roles(self.roles)
+            for grant in PERMISSION_GRANTS:
+                cached = cached | frozenset(grant(self))
             self.__dict__["_permissions"] = cached
         return cached
 
