@@ -89,7 +89,7 @@ def change_password():
             attach_error(form, error)
         else:
             db.session.commit()
-            login_user(current_user)  # this session continues with the new token
+            login_user(current_user._get_current_object())  # this session keeps going
             from flask import flash
 
             flash(_("Your password was changed. Other sessions were signed out."), "success")
