@@ -97,9 +97,11 @@ def _init_extensions(app: Flask) -> None:
 
 def select_locale() -> str | None:
     """The user's choice, else the session's, else the browser's, else the default."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI, worker: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("locale")
