@@ -15,6 +15,9 @@ from portal.security import ROLES
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(seed_demo_command)
+    from worker.mail_cli import mail_group
+
+    app.cli.add_command(mail_group)
 
 
 @click.group("users", help="Manage user accounts.")

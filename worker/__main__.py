@@ -39,6 +39,26 @@ def _heartbeat(app, name: str, stop: threading.Event) -> None:
             pass
 
 
+class PortalWorker(SimpleWorker):
+    """SimpleWorker that gives every job a fresh database session.
+
+    The app context (and so the scoped session) lives as long as the process; without this a job
+    that left its session in a failed state, or objects cached in its identity map, would leak
+    into the next job.
+    """
+
+    def execute_job(self, job, queue):  # type: ignore[no-untyped-def]
+        from portal.extensions import db
+
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            try:
+                db.session.remove()
+            except Exception:  # never let cleanup kill the worker
+                log.exception("could not reset the database session")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument("queues", nargs="*", help="queues to serve (default: all, mail first)")
@@ -60,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(app, name, stop), daemon=True)
     beat.start()
-    worker = SimpleWorker(queues, connection=get_redis(), serializer=JSONSerializer, name=name)
+    worker = PortalWorker(queues, connection=get_redis(), serializer=JSONSerializer, name=name)
     try:
         worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     finally:

@@ -9,7 +9,7 @@ from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -42,12 +42,14 @@ def render_email(template: str, context: dict[str, Any], locale: str) -> tuple[s
         "portal_name": current_app.config["PORTAL_NAME"],
         **context,
     }
+    # Rendered straight from the environment, not through render_template: the request's
+    # context processors (current user, navigation) have no place in an e-mail, and e-mails are
+    # also rendered outside any request (worker jobs, the CLI).
     with force_locale(locale):
-        current_app.update_template_context(ctx)
         module = env.get_template(f"emails/{template}.txt").make_module(ctx)
         subject = " ".join(str(getattr(module, "subject", "")).split())
         text = str(module).strip() + "\n"
-        html = render_template(f"emails/{template}.html", **ctx)
+        html = env.get_template(f"emails/{template}.html").render(ctx)
     return subject, text, html
 
 
@@ -106,3 +108,265 @@ def nudge_after_commit(message: OutboundMessage) -> None:
     enqueue_after_commit(
         send_message, message.id, queue="mail", job_timeout=current_app.config["OUTBOX_JOB_TIMEOUT"]
     )
+
+
+# --- administration: list, retry, cancel, test e-mail, job counts ------------------------------
+
+RETRYABLE = frozenset({"failed", "dead", "uncertain"})
+FINAL = frozenset({"sent", "failed", "dead", "cancelled", "uncertain"})
+
+
+def list_messages(status: str = ""):
+    """Return a select of outbox rows, newest first, optionally of one status."""
+    from portal.models.outbox import STATUSES
+
+    stmt = select(OutboundMessage).order_by(
+        OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
+    )
+    if status in STATUSES:
+        stmt = stmt.where(OutboundMessage.status == status)
+    return stmt
+
+
+def status_counts() -> dict[str, int]:
+    """Number of rows per status (one grouped query)."""
+    from sqlalchemy import func
+
+    rows = db.session.execute(
+        select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
+            OutboundMessage.status
+        )
+    )
+    return {status: count for status, count in rows}
+
+
+def get_message(message_id: int) -> OutboundMessage:
+    from portal.errors import NotFound
+
+    message = db.session.get(OutboundMessage, message_id)
+    if message is None:
+        raise NotFound(_nf())
+    return message
+
+
+def retry(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
+    """Put a failed, dead or uncertain message back in the queue; the worker is nudged on commit."""
+    from flask_babel import gettext as _
+
+    from portal.errors import InvalidTransition
+    from portal.models.base import utcnow
+    from portal.models.outbox import PENDING
+    from portal.services import audit
+
+    if message.status not in RETRYABLE:
+        raise InvalidTransition(_("Only failed, dead or uncertain messages can be retried."))
+    before = message.status
+    message.status = PENDING
+    message.next_attempt_at = utcnow()
+    message.lease_until = None
+    message.lease_owner = None
+    db.session.flush()
+    audit.record(actor, "outbox.retry", message, {"status": [before, PENDING]})
+    nudge_after_commit(message)
+    return message
+
+
+def cancel(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
+    """Cancel a message that has not been sent yet (pending only)."""
+    from flask_babel import gettext as _
+    from sqlalchemy import update
+
+    from portal.errors import InvalidTransition
+    from portal.models.outbox import CANCELLED, PENDING
+    from portal.services import audit
+
+    # Conditional: a worker may claim the row between the page load and this click.
+    result = db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == message.id, OutboundMessage.status == PENDING)
+        .values(status=CANCELLED, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidTransition(_("Only pending messages can be cancelled."))
+    db.session.refresh(message)
+    audit.record(actor, "outbox.cancel", message, {"status": [PENDING, CANCELLED]})
+    return message
+
+
+def queue_test_email(to: str, actor: Any = None, *, locale: str | None = None) -> OutboundMessage:
+    """Queue a test message to ``to`` through the outbox, like any other message."""
+    import uuid
+
+    from flask_babel import gettext as _
+
+    from portal.errors import ValidationError
+    from portal.models.base import utcnow
+
+    address = (to or "").strip()
+    if not _looks_like_address(address):
+        raise ValidationError(_("Enter a valid e-mail address."), field="to")
+    return queue_email(
+        address,
+        "outbox_test",
+        {
+            "requested_by": getattr(actor, "name", None),
+            "requested_at": utcnow().strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "backend": current_app.config["MAIL_SERVER"] or "dev mailbox",
+        },
+        dedupe_key=f"outbox-test:{uuid.uuid4().hex}",
+        locale=locale or getattr(actor, "locale", None),
+        kind="email",
+    )
+
+
+def _looks_like_address(value: str) -> bool:
+    import re
+
+    return (
+        len(value) <= 254
+        and re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+", value) is not None
+    )
+
+
+def job_overview() -> dict[str, Any]:
+    """Queued, running, scheduled and failed jobs per queue, and workers alive (Redis)."""
+    import time
+
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    from portal.enqueue import get_queue, get_redis
+    from portal.services.health import HEARTBEAT_KEY
+
+    try:
+        redis = get_redis()
+        queues = []
+        for name in current_app.config["RQ_QUEUES"]:
+            queue = get_queue(name, redis)
+            queues.append(
+                {
+                    "name": name,
+                    "queued": queue.count,
+                    "started": StartedJobRegistry(queue=queue).count,
+                    "scheduled": ScheduledJobRegistry(queue=queue).count,
+                    "failed": FailedJobRegistry(queue=queue).count,
+                }
+            )
+        now = time.time()
+        beats = {
+            (k.decode() if isinstance(k, bytes) else k): now - float(v)
+            for k, v in redis.hgetall(HEARTBEAT_KEY).items()
+        }
+    except Exception as exc:  # Redis down: the page still works, the outbox keeps the truth
+        log.warning("job overview: Redis unreachable (%s)", type(exc).__name__)
+        return {"redis_ok": False, "queues": [], "workers": [], "workers_alive": 0}
+    workers = sorted(
+        ({"name": name, "age": round(age, 1), "alive": age < 60} for name, age in beats.items()),
+        key=lambda w: w["name"],
+    )
+    return {
+        "redis_ok": True,
+        "queues": queues,
+        "workers": workers,
+        "workers_alive": sum(1 for w in workers if w["alive"]),
+    }
+
+
+# --- the dev mailbox ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailboxAttachment:
+    index: int
+    filename: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class MailboxView:
+    """A stored dev-mailbox message taken apart for display (never rendered as trusted HTML)."""
+
+    headers: list[tuple[str, str]]
+    text: str | None
+    html: str | None
+    attachments: list[MailboxAttachment]
+
+
+def list_mailbox():
+    """Return a select of dev-mailbox messages, newest first."""
+    from portal.models.devmail import DevMailboxMessage
+
+    return select(DevMailboxMessage).order_by(
+        DevMailboxMessage.received_at.desc(), DevMailboxMessage.id.desc()
+    )
+
+
+def get_mailbox_message(message_id: int):
+    from portal.errors import NotFound
+    from portal.models.devmail import DevMailboxMessage
+
+    message = db.session.get(DevMailboxMessage, message_id)
+    if message is None:
+        raise NotFound(_nf())
+    return message
+
+
+def _parse(raw: bytes):
+    from email import message_from_bytes, policy
+
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def _part_text(part) -> str | None:
+    if part is None:
+        return None
+    try:
+        return part.get_content()
+    except Exception:  # a broken charset: show what we can
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def read_mailbox_message(message) -> MailboxView:
+    """Split a dev-mailbox message into headers, text, HTML and attachments."""
+    mime = _parse(message.raw)
+    headers = [
+        (name, str(mime[name]))
+        for name in ("From", "To", "Cc", "Subject", "Date", "Message-ID")
+        if mime[name] is not None
+    ]
+    attachments = []
+    for index, part in enumerate(mime.iter_attachments()):
+        data = part.get_payload(decode=True) or b""
+        attachments.append(
+            MailboxAttachment(
+                index=index,
+                filename=part.get_filename() or f"attachment-{index + 1}",
+                content_type=part.get_content_type(),
+                size=len(data),
+            )
+        )
+    return MailboxView(
+        headers=headers,
+        text=_part_text(mime.get_body(preferencelist=("plain",))),
+        html=_part_text(mime.get_body(preferencelist=("html",))),
+        attachments=attachments,
+    )
+
+
+def mailbox_attachment(message, index: int) -> tuple[str, str, bytes]:
+    """Return (filename, content type, bytes) of attachment ``index`` of a dev-mailbox message."""
+    from portal.errors import NotFound
+
+    for i, part in enumerate(_parse(message.raw).iter_attachments()):
+        if i == index:
+            filename = part.get_filename() or f"attachment-{index + 1}"
+            return filename, part.get_content_type(), part.get_payload(decode=True) or b""
+    raise NotFound(_nf())
+
+
+def _nf() -> str:
+    from flask_babel import gettext as _
+
+    return _("This message does not exist.")

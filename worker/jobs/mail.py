@@ -69,9 +69,11 @@ def claim(message_id: int) -> OutboundMessage | None:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Capped exponential backoff: 30 s, 60 s, 120 s ... up to OUTBOX_BACKOFF_CAP_SECONDS."""
-    cap = current_app.config["OUTBOX_BACKOFF_CAP_SECONDS"]
-    return timedelta(seconds=min(cap, 30 * 2 ** max(0, attempts - 1)))
+    """Capped exponential backoff: base, 2 x base, 4 x base ... up to the cap (30 s ... 600 s)."""
+    cfg = current_app.config
+    base = cfg.get("OUTBOX_BACKOFF_BASE_SECONDS", 30)
+    cap = cfg["OUTBOX_BACKOFF_CAP_SECONDS"]
+    return timedelta(seconds=min(cap, base * 2 ** min(20, max(0, attempts - 1))))
 
 
 def send_message(message_id: int) -> str:
@@ -92,13 +94,19 @@ def send_message(message_id: int) -> str:
         log.warning("outbox message %s failed permanently", message_id)
         return "failed"
     except mailer.TransientError as exc:
+        log.info("outbox message %s: transient failure: %s", message_id, exc)
         return _retry_later(message, str(exc))
     except Exception as exc:  # a bug or a bad row: retry a few times, then dead
         log.exception("outbox message %s raised", message_id)
+        # The session may be unusable (e.g. a failed flush): start clean and reload the row.
+        db.session.rollback()
+        message = db.session.get(OutboundMessage, message_id, populate_existing=True)
+        if message is None:
+            return "skipped"
         return _retry_later(message, f"{type(exc).__name__}: {exc}")
     _fault("after_accept")
     message.status = SENT if result.accepted else FAILED
-    message.sent_at = utcnow()
+    message.sent_at = utcnow() if result.accepted else None
     message.lease_until = None
     message.last_error = "; ".join(f"{r}: {c}" for r, c in result.refused.items()) or None
     message.recipient_status = {
