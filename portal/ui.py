@@ -73,3 +73,10 @@ def visible_nav(user: Any) -> list[NavItem]:
 
 def visible_cards(user: Any) -> list[Card]:
     return [c for c in REGISTRY.cards if c.permission is None or user.can(c.permission)]
+
+
+def endpoints() -> set[str]:
+    """Endpoints registered on the current app (to link only to areas that exist)."""
+    from flask import current_app
+
+    return set(current_app.view_functions)

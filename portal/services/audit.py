@@ -93,3 +93,10 @@ def list_entries(
     if target_type:
         stmt = stmt.where(AuditEntry.target_type == target_type)
     return stmt
+
+
+def count_since(since) -> int:
+    """How many audit entries were written since ``since``."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.at >= since)) or 0

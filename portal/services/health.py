@@ -37,3 +37,17 @@ def check() -> dict[str, Any]:
         report["worker_heartbeat_age"] = None
         report["queues"] = {}
     return report
+
+
+def outbox_counts() -> dict[str, int]:
+    """Messages per outbox status, in one grouped query."""
+    from sqlalchemy import func, select
+
+    from portal.models.outbox import OutboundMessage
+
+    rows = db.session.execute(
+        select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
+            OutboundMessage.status
+        )
+    )
+    return {status: count for status, count in rows}

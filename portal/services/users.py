@@ -252,3 +252,21 @@ def list_departments() -> list[Department]:
 
 def get_user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
+
+
+def account_counts() -> dict[str, int]:
+    """Active and disabled accounts, in one query."""
+    rows = db.session.execute(select(User.active, func.count(User.id)).group_by(User.active))
+    counts = {bool(active): n for active, n in rows}
+    return {"active": counts.get(True, 0), "disabled": counts.get(False, 0)}
+
+
+def failed_sign_ins_since(since: datetime) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(LoginAttempt.id)).where(
+                LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+            )
+        )
+        or 0
+    )
