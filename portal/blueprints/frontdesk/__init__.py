@@ -1,0 +1,87 @@
+"""Front desk: the console (calls), my messages, visitors, faxes and staff requests."""
+
+from flask import Blueprint, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from portal import ui
+
+bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
+
+
+def _open_messages(user) -> int:
+    from portal.services import frontdesk
+
+    return frontdesk.open_message_count(user)
+
+
+ui.nav_item(_l("Front desk"), "frontdesk.console", "calls.log", order=100)
+ui.nav_item(_l("My messages"), "frontdesk.messages", "messages.view_own", order=110,
+            badge=_open_messages)
+ui.nav_item(_l("Requests"), "frontdesk.requests", "requests.create", order=120)
+
+
+@bp.app_template_filter("phone")
+def _phone_filter(value: str | None) -> str:
+    from portal.services import frontdesk
+
+    return frontdesk.format_phone(value)
+
+
+@ui.card("frontdesk.desk", "calls.log", order=10)
+def _desk_card(user) -> dict:
+    from portal.services import frontdesk
+
+    s = frontdesk.desk_summary()
+    return {
+        "title": _("Front desk"),
+        "value": s["calls_today"],
+        "hint": ngettext("%(num)d call today", "%(num)d calls today", s["calls_today"]),
+        "tone": "danger" if s["overdue"] else "info",
+        "items": [
+            (_("Open messages: %(n)d", n=s["open_messages"]),
+             url_for("frontdesk.console", view="open")),
+            (_("Overdue callbacks: %(n)d", n=s["overdue"]),
+             url_for("frontdesk.console", view="overdue")),
+            (_("Visitors in the building: %(n)d", n=s["visitors"]),
+             url_for("frontdesk.visitors")),
+            (_("Untriaged requests: %(n)d", n=s["untriaged"]),
+             url_for("frontdesk.requests", status="new")),
+        ],
+        "url": url_for("frontdesk.console"),
+        "link_text": _("Open the console"),
+    }
+
+
+@ui.card("frontdesk.my_messages", "messages.view_own", order=20)
+def _messages_card(user) -> dict:
+    from portal.services import frontdesk
+
+    n = frontdesk.open_message_count(user)
+    return {
+        "title": _("My messages"),
+        "value": n,
+        "hint": ngettext("%(num)d open message", "%(num)d open messages", n),
+        "tone": "warning" if n else "success",
+        "url": url_for("frontdesk.messages"),
+    }
+
+
+@ui.card("frontdesk.my_requests", "requests.create", order=30)
+def _requests_card(user) -> dict:
+    from portal.services import frontdesk
+
+    reqs = frontdesk.my_requests_summary(user)
+    return {
+        "title": _("My requests"),
+        "value": None,
+        "hint": None if reqs else _("No open requests."),
+        "items": [
+            (f"#{r.id} {r.title} — {frontdesk.REQUEST_STATUS_LABELS[r.status]}",
+             url_for("frontdesk.request_detail", request_id=r.id))
+            for r in reqs
+        ],
+        "url": url_for("frontdesk.new_request"),
+        "link_text": _("File a request"),
+    }

@@ -1,0 +1,552 @@
+"""Front-desk views: thin — parse, call one service, commit once, respond."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from portal import htmx
+from portal.blueprints.forms_util import attach_error
+from portal.blueprints.frontdesk import bp
+from portal.blueprints.frontdesk.forms import (
+    CallForm,
+    CommentForm,
+    FaxForm,
+    RequestForm,
+    ReturnedForm,
+    StatusForm,
+    TriageForm,
+    VisitForm,
+    VoidForm,
+)
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models.base import utcnow
+from portal.pagination import paginate
+from portal.security import requires, signed_in
+from portal.services import frontdesk as desk
+
+
+def _fail(form: FlaskForm, error: DomainError) -> None:
+    """Undo the half-done change and put each refusal next to its field."""
+    db.session.rollback()
+    errors = getattr(error, "errors", None)
+    if errors:
+        for field, message in errors.items():
+            attach_error(form, DomainError(message, field=field or None))
+    else:
+        attach_error(form, error)
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "desk": desk,
+        "now": utcnow(),
+        "staff": desk.staff_directory(),
+        "person_label": desk.person_label,
+    }
+
+
+# --- console ----------------------------------------------------------------------------------
+
+
+def _console(form: CallForm, *, status: int = 200) -> Response:
+    filters = desk.CallFilters.from_args(request.args)
+    page = paginate(desk.list_calls(filters))
+    return htmx.render(
+        "frontdesk/console.html",
+        "frontdesk/_partials/_call_list.html",
+        status_code=status,
+        form=form,
+        page=page,
+        filters=filters,
+        **_common(),
+    )
+
+
+@bp.get("/")
+@requires("calls.log")
+def console():
+    return _console(CallForm())
+
+
+def _call_input(form: CallForm) -> desk.CallInput:
+    return desk.CallInput(
+        direction=form.direction.data or "in",
+        phone=form.phone.data,
+        caller_name=form.caller_name.data,
+        company=form.company.data,
+        for_whom=form.for_whom.data,
+        transferred_to=form.transferred_to.data,
+        message=form.message.data,
+        urgency=form.urgency.data or "normal",
+        outcome=form.outcome.data,
+        callback_due=form.callback_due.data,
+    )
+
+
+@bp.post("/calls")
+@requires("calls.log")
+def create_call():
+    form = CallForm()
+    if form.validate_on_submit():
+        try:
+            call = desk.log_call(_call_input(form), actor=current_user)
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            db.session.commit()
+            if htmx.wants_fragment():
+                # The new row goes on top of today's list; a fresh, empty form replaces the old
+                # one out of band so earlier error messages disappear too.
+                return make_response(
+                    render_template(
+                        "frontdesk/_partials/_call_created.html",
+                        call=call,
+                        form=CallForm(formdata=None),
+                        **_common(),
+                    )
+                )
+            flash(_("Call from %(name)s logged.", name=call.caller_name), "success")
+            return htmx.redirect_to(url_for("frontdesk.console"))
+    if htmx.wants_fragment():
+        response = make_response(
+            render_template("frontdesk/_partials/_call_form.html", form=form, **_common()), 422
+        )
+        response.headers["HX-Retarget"] = "#call-form"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return _console(form, status=422)
+
+
+@bp.get("/calls/lookup")
+@requires("calls.log")
+def lookup_caller():
+    found = desk.caller_lookup(request.args.get("phone"))
+    if found is None:
+        return Response(status=204)
+    return render_template(
+        "frontdesk/_partials/_caller_fields.html",
+        found=found,
+        caller_name=request.args.get("caller_name", ""),
+        company=request.args.get("company", ""),
+        errors={},
+    )
+
+
+@bp.get("/calls.csv")
+@requires("calls.view_all")
+def export_calls():
+    filters = desk.CallFilters.from_args(request.args)
+
+    def generate() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in desk.export_rows(filters):
+            writer.writerow(row)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="calls-{stamp}.csv"'},
+    )
+
+
+def _call_page(call, form: CallForm, void_form: VoidForm, status: int = 200):
+    return render_template(
+        "frontdesk/call.html", call=call, form=form, void_form=void_form, **_common()
+    ), status
+
+
+@bp.get("/calls/<int:call_id>")
+@requires("calls.log")
+def call_detail(call_id: int):
+    call = desk.get_call_or_404(call_id)
+    form = CallForm(
+        formdata=None,
+        direction=call.direction,
+        phone=desk.format_phone(call.phone),
+        caller_name=call.caller_name,
+        company=call.company,
+        for_whom=desk.person_label(call.for_user) if call.for_user else "",
+        transferred_to=desk.person_label(call.transferred_to) if call.transferred_to else "",
+        message=call.message,
+        urgency="urgent" if call.urgent else "normal",
+        outcome=call.outcome,
+        callback_due=desk.to_local_input(call.callback_due_at),
+    )
+    return _call_page(call, form, VoidForm(formdata=None))
+
+
+@bp.post("/calls/<int:call_id>")
+@requires("calls.log")
+def update_call(call_id: int):
+    call = desk.get_call_or_404(call_id)
+    form = CallForm()
+    if form.validate_on_submit():
+        try:
+            desk.update_call(call, _call_input(form), actor=current_user)
+        except DomainError as error:
+            _fail(form, error)
+            call = desk.get_call_or_404(call_id)
+        else:
+            db.session.commit()
+            flash(_("Call corrected."), "success")
+            return htmx.redirect_to(url_for("frontdesk.call_detail", call_id=call.id))
+    return _call_page(call, form, VoidForm(formdata=None), 422)
+
+
+@bp.post("/calls/<int:call_id>/void")
+@requires("calls.log")
+def void_call(call_id: int):
+    call = desk.get_call_or_404(call_id)
+    form = VoidForm()
+    try:
+        desk.void_call(call, actor=current_user, reason=form.reason.data)
+    except DomainError as error:
+        _fail(form, error)
+        call = desk.get_call_or_404(call_id)
+        return _call_page(call, CallForm(formdata=None, obj=None), form, 422)
+    db.session.commit()
+    flash(_("Call voided."), "success")
+    return htmx.redirect_to(url_for("frontdesk.call_detail", call_id=call.id))
+
+
+# --- my messages ------------------------------------------------------------------------------
+
+
+@bp.get("/messages")
+@requires("messages.view_own")
+def messages():
+    show = "open" if request.args.get("show") == "open" else "all"
+    page = paginate(desk.messages_for(current_user, show=show))
+    return htmx.render(
+        "frontdesk/messages.html",
+        "frontdesk/_partials/_message_list.html",
+        page=page,
+        show=show,
+        now=utcnow(),
+        desk=desk,
+    )
+
+
+@bp.post("/messages/<int:call_id>/returned")
+@requires("messages.view_own")
+def mark_returned(call_id: int):
+    call = desk.get_call_or_404(call_id)
+    form = ReturnedForm()
+    desk.mark_returned(call, actor=current_user, note=form.note.data)
+    db.session.commit()
+    if htmx.wants_fragment():
+        response = make_response(
+            render_template(
+                "frontdesk/_partials/_message_item.html", call=call, now=utcnow(), desk=desk
+            )
+        )
+        return htmx.trigger(response, "messages-changed")
+    flash(_("Marked as returned."), "success")
+    return htmx.redirect_to(url_for("frontdesk.messages"))
+
+
+# --- visitors ---------------------------------------------------------------------------------
+
+
+def _visitors_page(form: VisitForm, status: int = 200):
+    page = paginate(desk.list_visits())
+    return htmx.render(
+        "frontdesk/visitors.html",
+        "frontdesk/_partials/_visit_list.html",
+        status_code=status,
+        form=form,
+        page=page,
+        inside=desk.visitors_in_building(),
+        **_common(),
+    )
+
+
+@bp.get("/visitors")
+@requires("visitors.manage")
+def visitors():
+    return _visitors_page(VisitForm())
+
+
+@bp.post("/visitors")
+@requires("visitors.manage")
+def create_visit():
+    form = VisitForm()
+    if form.validate_on_submit():
+        try:
+            visit = desk.register_visit(
+                actor=current_user,
+                visitor_name=form.visitor_name.data,
+                company=form.company.data,
+                host=form.host.data,
+                badge_number=form.badge_number.data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s signed in.", name=visit.visitor_name), "success")
+            return htmx.redirect_to(url_for("frontdesk.visitors"))
+    return _visitors_page(form, 422)
+
+
+@bp.post("/visitors/<int:visit_id>/leave")
+@requires("visitors.manage")
+def visit_left(visit_id: int):
+    visit = desk.get_visit_or_404(visit_id)
+    desk.sign_out_visit(visit, actor=current_user)
+    db.session.commit()
+    flash(_("%(name)s signed out.", name=visit.visitor_name), "success")
+    return htmx.redirect_to(url_for("frontdesk.visitors"))
+
+
+@bp.post("/visitors/<int:visit_id>/void")
+@requires("visitors.manage")
+def void_visit(visit_id: int):
+    visit = desk.get_visit_or_404(visit_id)
+    desk.void_visit(visit, actor=current_user, reason=VoidForm().reason.data)
+    db.session.commit()
+    flash(_("Visit voided."), "success")
+    return htmx.redirect_to(url_for("frontdesk.visitors"))
+
+
+# --- faxes ------------------------------------------------------------------------------------
+
+
+def _faxes_page(form: FaxForm, status: int = 200):
+    page = paginate(desk.list_faxes())
+    return htmx.render(
+        "frontdesk/faxes.html",
+        "frontdesk/_partials/_fax_list.html",
+        status_code=status,
+        form=form,
+        page=page,
+        **_common(),
+    )
+
+
+@bp.get("/faxes")
+@requires("fax.manage")
+def faxes():
+    return _faxes_page(FaxForm())
+
+
+@bp.post("/faxes")
+@requires("fax.manage")
+def create_fax():
+    form = FaxForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = filename = None
+        if upload and upload.filename:
+            limit = current_app.config["FAX_MAX_BYTES"]
+            data = upload.stream.read(limit + 1)  # one byte more tells "too large"
+            filename = upload.filename
+        try:
+            desk.log_fax(
+                actor=current_user,
+                direction=form.direction.data,
+                number=form.number.data,
+                correspondent=form.correspondent.data,
+                pages=form.pages.data,
+                for_whom=form.for_whom.data,
+                status=form.status.data,
+                filename=filename,
+                data=data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            db.session.commit()
+            flash(_("Fax registered."), "success")
+            return htmx.redirect_to(url_for("frontdesk.faxes"))
+    return _faxes_page(form, 422)
+
+
+@bp.get("/faxes/<int:fax_id>/file")
+@signed_in
+def fax_file(fax_id: int):
+    fax = desk.get_fax_or_404(fax_id)
+    path = desk.fax_file_for(fax, current_user)
+    response = send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=fax.original_name or f"fax-{fax.id}.pdf",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/faxes/<int:fax_id>/void")
+@requires("fax.manage")
+def void_fax(fax_id: int):
+    fax = desk.get_fax_or_404(fax_id)
+    desk.void_fax(fax, actor=current_user, reason=VoidForm().reason.data)
+    db.session.commit()
+    flash(_("Fax voided."), "success")
+    return htmx.redirect_to(url_for("frontdesk.faxes"))
+
+
+# --- staff requests ---------------------------------------------------------------------------
+
+
+@bp.get("/requests")
+@requires("requests.create")
+def requests():
+    status = request.args.get("status", "")
+    mine = request.args.get("mine") == "1"
+    page = paginate(desk.list_requests(current_user, status=status, mine=mine))
+    return htmx.render(
+        "frontdesk/requests.html",
+        "frontdesk/_partials/_request_list.html",
+        page=page,
+        status=status,
+        mine=mine,
+        desk=desk,
+    )
+
+
+@bp.get("/requests/new")
+@requires("requests.create")
+def new_request():
+    return render_template("frontdesk/request_new.html", form=RequestForm())
+
+
+@bp.post("/requests")
+@requires("requests.create")
+def create_request():
+    form = RequestForm()
+    if form.validate_on_submit():
+        try:
+            req = desk.file_request(
+                requester=current_user,
+                type=form.type.data,
+                title=form.title.data,
+                description=form.description.data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            db.session.commit()
+            flash(_("Request #%(id)d filed.", id=req.id), "success")
+            return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+    return render_template("frontdesk/request_new.html", form=form), 422
+
+
+def _triage_form(req, formdata: Any = None) -> TriageForm:
+    if formdata is None:
+        form = TriageForm(
+            formdata=None,
+            assignee_id=str(req.assignee_id or ""),
+            priority=req.priority,
+            due_date=req.due_date,
+        )
+    else:
+        form = TriageForm()
+    form.assignee_id.choices = [("", "—")] + [
+        (str(u.id), u.name) for u in desk.back_office_people()
+    ]
+    return form
+
+
+def _request_page(req, *, comment_form=None, triage_form=None, status_form=None, code=200):
+    return render_template(
+        "frontdesk/request.html",
+        req=req,
+        comment_form=comment_form or CommentForm(formdata=None),
+        triage_form=triage_form or (_triage_form(req) if current_user.can("requests.triage") else None),
+        status_form=status_form or StatusForm(formdata=None),
+        desk=desk,
+    ), code
+
+
+@bp.get("/requests/<int:request_id>")
+@requires("requests.create")
+def request_detail(request_id: int):
+    req = desk.get_request_for(request_id, current_user)
+    return _request_page(req)
+
+
+@bp.post("/requests/<int:request_id>/comments")
+@requires("requests.create")
+def comment_request(request_id: int):
+    req = desk.get_request_for(request_id, current_user)
+    form = CommentForm()
+    try:
+        desk.add_request_comment(req, author=current_user, body=form.body.data)
+    except DomainError as error:
+        _fail(form, error)
+        return _request_page(desk.get_request_for(request_id, current_user), comment_form=form,
+                             code=422)
+    db.session.commit()
+    return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+
+
+@bp.post("/requests/<int:request_id>/triage")
+@requires("requests.triage")
+def triage_request(request_id: int):
+    req = desk.get_request_for(request_id, current_user)
+    form = _triage_form(req, formdata=True)
+    if form.validate_on_submit():
+        try:
+            desk.triage_request(
+                req,
+                actor=current_user,
+                assignee_id=int(form.assignee_id.data) if form.assignee_id.data else None,
+                priority=form.priority.data,
+                due_date=form.due_date.data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+        else:
+            db.session.commit()
+            flash(_("Request updated."), "success")
+            return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+    req = desk.get_request_for(request_id, current_user)
+    return _request_page(req, triage_form=form, code=422)
+
+
+@bp.post("/requests/<int:request_id>/status")
+@requires("requests.triage")
+def request_status(request_id: int):
+    req = desk.get_request_for(request_id, current_user)
+    form = StatusForm()
+    try:
+        desk.change_request_status(
+            req, actor=current_user, status=form.status.data or "", reason=form.reason.data
+        )
+    except DomainError as error:
+        if error.status_code != 422:
+            raise
+        _fail(form, error)
+        return _request_page(desk.get_request_for(request_id, current_user), status_form=form,
+                             code=422)
+    db.session.commit()
+    flash(_("Request is now: %(status)s", status=desk.REQUEST_STATUS_LABELS[req.status]),
+          "success")
+    return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))

@@ -1,0 +1,1128 @@
+"""Front desk rules: calls and messages, callbacks, visitors, faxes and staff requests.
+
+Services flush, never commit.  Every change is audit-logged; nothing is deleted (void instead).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
+from portal.extensions import db
+from portal.models import User
+from portal.models.base import utcnow
+from portal.models.frontdesk import (
+    CALLBACK,
+    CLOSED,
+    DONE,
+    HANDLED,
+    IN_PROGRESS,
+    MESSAGE,
+    NEW,
+    OPEN,
+    OPEN_OUTCOMES,
+    OUTCOMES,
+    PRIORITIES,
+    REJECTED,
+    RETURNED,
+    TRANSFERRED,
+    VOID,
+    Call,
+    Fax,
+    RequestComment,
+    StaffRequest,
+    Visit,
+)
+from portal.services import audit
+from portal.services.notifications import notify, register_kind
+
+log = logging.getLogger(__name__)
+
+register_kind("frontdesk.message", _l("Phone messages taken for me"))
+register_kind("frontdesk.callback_due", _l("Callbacks that are due"))
+register_kind("frontdesk.visitor", _l("My visitors arriving"))
+register_kind("frontdesk.fax", _l("Faxes for me"))
+register_kind("frontdesk.request", _l("Changes to my staff requests"))
+
+CORRECTION_WINDOW = timedelta(hours=24)
+
+OUTCOME_LABELS = {
+    MESSAGE: _l("Message taken"),
+    TRANSFERRED: _l("Transferred"),
+    CALLBACK: _l("Callback requested"),
+    HANDLED: _l("Handled"),
+}
+STATUS_LABELS = {
+    OPEN: _l("Open"),
+    RETURNED: _l("Returned"),
+    CLOSED: _l("Closed"),
+    VOID: _l("Void"),
+}
+REQUEST_STATUS_LABELS = {
+    NEW: _l("New"),
+    IN_PROGRESS: _l("In progress"),
+    DONE: _l("Done"),
+    REJECTED: _l("Rejected"),
+}
+PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")}
+FAX_STATUS_LABELS = {"received": _l("Received"), "sent": _l("Sent"), "failed": _l("Failed")}
+DIRECTION_LABELS = {"in": _l("Incoming"), "out": _l("Outgoing")}
+
+
+# --- request types: other areas add theirs --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestType:
+    key: str
+    label: Any
+    # Called with the new request inside the filing transaction (e.g. supplies opens a draft).
+    on_filed: Callable[[StaffRequest], None] | None = None
+
+
+REQUEST_TYPES: dict[str, RequestType] = {}
+
+
+def register_request_type(
+    key: str, label: Any, on_filed: Callable[[StaffRequest], None] | None = None
+) -> None:
+    """Declare a kind of staff request (later areas replace the built-in entry for their key)."""
+    REQUEST_TYPES[key] = RequestType(key, label, on_filed)
+
+
+register_request_type("supplies", _l("Supplies"))
+register_request_type("equipment_fault", _l("Equipment fault"))
+register_request_type("general", _l("General / admin"))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC")
+
+
+def day_start(day: date) -> datetime:
+    """Return the UTC instant at which ``day`` starts in the portal's time zone."""
+    return datetime.combine(day, time.min, tzinfo=local_zone()).astimezone(UTC)
+
+
+def today_local(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(local_zone()).date()
+
+
+def parse_local_datetime(value: str | None, *, field: str) -> datetime | None:
+    """Read an ``<input type=datetime-local>`` value in the portal's zone; return UTC."""
+    if not value:
+        return None
+    try:
+        naive = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(_("Enter a date and time."), field=field) from None
+    if naive.tzinfo is None:
+        naive = naive.replace(tzinfo=local_zone())
+    return naive.astimezone(UTC)
+
+
+def to_local_input(value: datetime | None) -> str:
+    """Format a UTC instant for an ``<input type=datetime-local>``."""
+    if value is None:
+        return ""
+    return value.astimezone(local_zone()).strftime("%Y-%m-%dT%H:%M")
+
+
+def normalise_phone(raw: str | None, *, field: str = "phone") -> str | None:
+    """Return the number in E.164, or None when empty; refuse impossible numbers."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    region = current_app.config.get("PORTAL_PHONE_REGION") or "BR"
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("This is not a valid phone number. Include the area code, e.g. (11) 98765-4321."),
+            field=field,
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None) -> str:
+    """Show a stored number the way people read it: national for local, international otherwise."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    region = current_app.config.get("PORTAL_PHONE_REGION") or "BR"
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _clean(value: str | None, limit: int) -> str | None:
+    value = " ".join((value or "").split())
+    return value[:limit] or None
+
+
+def _path(suffix: str) -> str:
+    """A link into this area (also used by jobs, which have no request to build URLs from)."""
+    return f"/frontdesk{suffix}"
+
+
+def staff_directory() -> list[User]:
+    """Everyone a call can be for, for the type-ahead (one query)."""
+    return list(
+        db.session.scalars(
+            select(User).where(User.active.is_(True)).order_by(User.name).limit(2000)
+        ).unique()
+    )
+
+
+def person_label(user: User) -> str:
+    return f"{user.name} <{user.email}>"
+
+
+def find_person(text: str | None, *, field: str, required: bool = False) -> User | None:
+    """Resolve what was typed in a type-ahead ("Name <e-mail>", an e-mail or a unique name)."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise ValidationError(_("Choose a person."), field=field)
+        return None
+    email = text
+    if "<" in text and text.endswith(">"):
+        email = text[text.rindex("<") + 1 : -1]
+    user = None
+    if "@" in email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    else:
+        matches = list(
+            db.session.scalars(
+                select(User).where(func.lower(User.name) == text.lower()).limit(2)
+            ).unique()
+        )
+        if len(matches) > 1:
+            raise ValidationError(
+                _("Several people have this name; choose one from the list."), field=field
+            )
+        user = matches[0] if matches else None
+    if user is None or not user.active:
+        raise ValidationError(
+            _("Nobody by that name works here; choose from the list."), field=field
+        )
+    return user
+
+
+def _check_correctable(record: Any, actor: User, manager_permission: str) -> None:
+    """The author, or back office, may correct or void a register entry for 24 hours."""
+    if record.voided_at is not None:
+        raise Conflict(_("This entry was voided and cannot be changed."))
+    if record.logged_by_id != actor.id and not actor.can(manager_permission):
+        raise NotAllowed(_("Only the person who logged this entry or back office may change it."))
+    if utcnow() - record.created_at > CORRECTION_WINDOW:
+        raise NotAllowed(_("Entries can only be corrected within 24 hours."))
+
+
+def _void(record: Any, actor: User, reason: str | None, permission: str, action: str) -> None:
+    _check_correctable(record, actor, permission)
+    reason = _clean(reason, 500)
+    if not reason:
+        raise ValidationError(_("Say why this entry is voided."), field="reason")
+    record.voided_at = utcnow()
+    record.void_reason = reason
+    audit.record(actor, action, record, {"reason": reason})
+
+
+# --- calls ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CallInput:
+    direction: str = "in"
+    phone: str | None = None
+    caller_name: str | None = None
+    company: str | None = None
+    for_whom: str | None = None
+    transferred_to: str | None = None
+    message: str | None = None
+    urgency: str = "normal"
+    outcome: str = MESSAGE
+    callback_due: str | None = None
+
+
+class FormInvalid(ValidationError):
+    """Several fields are wrong at once; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+class _Collector:
+    """Run checks, keep the first error of each field, raise them all together at the end."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, func: Callable[[], Any], default: Any = None) -> Any:
+        try:
+            return func()
+        except ValidationError as error:
+            self.errors.setdefault(error.field or "", error.message)
+            return default
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise FormInvalid(self.errors)
+
+
+def _validated_call(data: CallInput, *, now: datetime) -> dict[str, Any]:
+    """Check every rule of a call; return the column values or raise all problems at once."""
+    c = _Collector()
+    phone = c.check(lambda: normalise_phone(data.phone))
+    name = _clean(data.caller_name, 160)
+    if not name:
+        c.fail("caller_name", _("Enter the caller's name."))
+    if data.outcome not in OUTCOMES:
+        c.fail("outcome", _("Choose what happened with the call."))
+    if data.direction not in ("in", "out"):
+        c.fail("direction", _("Choose incoming or outgoing."))
+    for_user = c.check(
+        lambda: find_person(data.for_whom, field="for_whom", required=data.outcome != HANDLED)
+    )
+    transferred_to = None
+    if data.outcome == TRANSFERRED:
+        transferred_to = (
+            c.check(lambda: find_person(data.transferred_to, field="transferred_to"))
+            if data.transferred_to
+            else None
+        ) or for_user
+    message = (data.message or "").strip()[:4000] or None
+    if data.outcome == MESSAGE and not message:
+        c.fail("message", _("Write down the message."))
+    due = None
+    if data.outcome == CALLBACK:
+        due = c.check(lambda: parse_local_datetime(data.callback_due, field="callback_due"))
+        if due is None:
+            c.fail("callback_due", _("Say by when the call should be returned."))
+        elif due <= now:
+            c.fail("callback_due", _("The callback time must be in the future."))
+        if not data.phone:
+            c.fail("phone", _("Enter the number to call back."))
+    elif data.callback_due:
+        c.fail("callback_due", _("A callback time only makes sense when a callback is requested."))
+    c.raise_if_any()
+    recipient = transferred_to or for_user
+    return {
+        "direction": data.direction,
+        "phone": phone,
+        "caller_name": name,
+        "company": _clean(data.company, 160),
+        "for_user": for_user,
+        "transferred_to": transferred_to,
+        "recipient": recipient,
+        "message": message,
+        "urgent": data.urgency == "urgent",
+        "outcome": data.outcome,
+        "callback_due_at": due,
+    }
+
+
+def log_call(data: CallInput, *, actor: User) -> Call:
+    """Log a call; the person it is for is told at once when a message or transfer concerns them."""
+    now = utcnow()
+    values = _validated_call(data, now=now)
+    call = Call(**values, logged_by=actor, created_at=now)
+    call.status = OPEN if call.outcome in OPEN_OUTCOMES and call.recipient else CLOSED
+    db.session.add(call)
+    db.session.flush()
+    audit.record(actor, "frontdesk.call.logged", call, {"outcome": call.outcome})
+    _tell_recipient(call)
+    return call
+
+
+def _tell_recipient(call: Call) -> None:
+    recipient = call.recipient
+    if recipient is None or call.outcome == HANDLED or recipient.id == call.logged_by_id:
+        return
+    who = call.caller_name + (f" ({call.company})" if call.company else "")
+    if call.outcome == TRANSFERRED:
+        text = _l("A call from %(who)s was transferred to you.", who=who)
+    elif call.outcome == CALLBACK:
+        text = _l("%(who)s asked you to call back.", who=who)
+    elif call.urgent:
+        text = _l("Urgent message from %(who)s.", who=who)
+    else:
+        text = _l("New message from %(who)s.", who=who)
+    notify(recipient, "frontdesk.message", call, text=text, url=_path(f"/messages#call-{call.id}"))
+
+
+def caller_lookup(raw_phone: str | None) -> dict[str, Any] | None:
+    """Who called from this number before (most recent call), with how many calls."""
+    try:
+        phone = normalise_phone(raw_phone)
+    except ValidationError:
+        return None
+    if phone is None:
+        return None
+    last = db.session.execute(
+        select(Call.caller_name, Call.company, Call.created_at)
+        .where(Call.phone == phone, Call.voided_at.is_(None))
+        .order_by(Call.created_at.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return {"phone": phone, "known": False}
+    count = db.session.scalar(select(func.count(Call.id)).where(Call.phone == phone)) or 0
+    return {
+        "phone": phone,
+        "known": True,
+        "name": last.caller_name,
+        "company": last.company,
+        "last_at": last.created_at,
+        "count": count,
+    }
+
+
+@dataclass
+class CallFilters:
+    view: str = "today"  # today | open | overdue | all
+    person_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Any) -> CallFilters:
+        def _date(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name, "")) if args.get(name) else None
+            except ValueError:
+                return None
+
+        try:
+            person_id = int(args.get("person") or 0) or None
+        except ValueError:
+            person_id = None
+        view = args.get("view", "today")
+        if view not in ("today", "open", "overdue", "all"):
+            view = "today"
+        return cls(
+            view=view,
+            person_id=person_id,
+            date_from=_date("from"),
+            date_to=_date("to"),
+            q=(args.get("q") or "").strip()[:100],
+        )
+
+    def as_args(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"view": self.view}
+        if self.person_id:
+            out["person"] = self.person_id
+        if self.date_from:
+            out["from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["to"] = self.date_to.isoformat()
+        if self.q:
+            out["q"] = self.q
+        return out
+
+
+def _with_people(stmt: Select) -> Select:
+    return stmt.options(
+        selectinload(Call.recipient),
+        selectinload(Call.for_user),
+        selectinload(Call.logged_by),
+    )
+
+
+def list_calls(filters: CallFilters, *, now: datetime | None = None) -> Select:
+    """Return a select of calls matching the console's filters, newest first."""
+    now = now or utcnow()
+    stmt = select(Call)
+    if filters.view == "today":
+        stmt = stmt.where(Call.created_at >= day_start(today_local(now)))
+    elif filters.view == "open":
+        stmt = stmt.where(Call.status == OPEN)
+    elif filters.view == "overdue":
+        stmt = stmt.where(Call.status == OPEN, Call.callback_due_at < now)
+    if filters.person_id:
+        stmt = stmt.where(Call.recipient_id == filters.person_id)
+    if filters.date_from:
+        stmt = stmt.where(Call.created_at >= day_start(filters.date_from))
+    if filters.date_to:
+        stmt = stmt.where(Call.created_at < day_start(filters.date_to + timedelta(days=1)))
+    if filters.q:
+        like = f"%{filters.q.lower()}%"
+        conditions = [
+            func.lower(Call.caller_name).like(like),
+            func.lower(Call.company).like(like),
+            func.lower(Call.message).like(like),
+        ]
+        digits = "".join(ch for ch in filters.q if ch.isdigit())
+        if len(digits) >= 3:
+            conditions.append(Call.phone.like(f"%{digits}%"))
+            try:
+                phone = normalise_phone(filters.q)
+            except ValidationError:
+                phone = None
+            if phone:
+                conditions.append(Call.phone == phone)
+        stmt = stmt.where(or_(*conditions))
+    return _with_people(stmt.order_by(Call.created_at.desc(), Call.id.desc()))
+
+
+def get_call_or_404(call_id: int) -> Call:
+    call = db.session.get(Call, call_id)
+    if call is None:
+        raise NotFound(_("This call does not exist."))
+    return call
+
+
+def check_can_see_call(call: Call, user: User) -> None:
+    if user.can("calls.view_all") or call.recipient_id == user.id:
+        return
+    raise NotAllowed(_("This message is not for you."))
+
+
+CSV_HEADER = (
+    "id",
+    "logged_at",
+    "direction",
+    "caller",
+    "company",
+    "phone",
+    "for",
+    "transferred_to",
+    "outcome",
+    "urgent",
+    "status",
+    "callback_due",
+    "message",
+    "return_note",
+)
+
+
+def csv_safe(value: Any) -> str:
+    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in a cell."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[str]]:
+    """Yield CSV rows (header first) for every call the filters match."""
+    yield list(CSV_HEADER)
+    stmt = (
+        list_calls(filters)
+        .options(selectinload(Call.transferred_to))
+        .execution_options(yield_per=batch)
+    )
+    for call in db.session.scalars(stmt):
+        yield [
+            csv_safe(v)
+            for v in (
+                call.id,
+                call.created_at.isoformat(),
+                call.direction,
+                call.caller_name,
+                call.company,
+                call.phone,
+                call.for_user.name if call.for_user else "",
+                call.transferred_to.name if call.transferred_to else "",
+                call.outcome,
+                "yes" if call.urgent else "",
+                call.status,
+                call.callback_due_at.isoformat() if call.callback_due_at else "",
+                call.message,
+                call.return_note,
+            )
+        ]
+
+
+def messages_for(user: User, *, show: str = "all") -> Select:
+    """Calls for ``user`` (asked for or transferred to them), open first, newest first."""
+    stmt = select(Call).where(Call.recipient_id == user.id)
+    if show == "open":
+        stmt = stmt.where(Call.status == OPEN)
+    else:
+        stmt = stmt.where(Call.status != VOID)
+    return _with_people(
+        stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc())
+    )
+
+
+def open_message_count(user: User) -> int:
+    """The nav badge: one count on the (recipient_id, status) index."""
+    return (
+        db.session.scalar(
+            select(func.count(Call.id)).where(Call.recipient_id == user.id, Call.status == OPEN)
+        )
+        or 0
+    )
+
+
+def mark_returned(call: Call, *, actor: User, note: str | None) -> None:
+    """The recipient (or back office) marks a message returned/done, with an optional note."""
+    if call.recipient_id != actor.id and not actor.can("calls.view_all"):
+        raise NotAllowed(_("This message is not for you."))
+    if call.status != OPEN:
+        raise InvalidTransition(_("This message is already closed."))
+    call.status = RETURNED
+    call.returned_at = utcnow()
+    call.return_note = _clean(note, 1000)
+    audit.record(actor, "frontdesk.call.returned", call, {"note": call.return_note})
+
+
+CALL_FIELDS = [
+    "direction",
+    "phone",
+    "caller_name",
+    "company",
+    "for_user_id",
+    "transferred_to_id",
+    "recipient_id",
+    "message",
+    "urgent",
+    "outcome",
+    "callback_due_at",
+]
+
+
+def update_call(call: Call, data: CallInput, *, actor: User) -> dict[str, Any]:
+    """Correct a call within 24 hours; the change is audit-logged field by field."""
+    _check_correctable(call, actor, "calls.log")
+    values = _validated_call(data, now=utcnow())
+    new = {
+        **{k: v for k, v in values.items() if k in CALL_FIELDS},
+        "for_user_id": values["for_user"].id if values["for_user"] else None,
+        "transferred_to_id": values["transferred_to"].id if values["transferred_to"] else None,
+        "recipient_id": values["recipient"].id if values["recipient"] else None,
+    }
+    changes = audit.diff(call, CALL_FIELDS, new)
+    if not changes:
+        return changes
+    previous_recipient = call.recipient_id
+    for name in CALL_FIELDS:
+        setattr(call, name, new[name])
+    if call.status in (OPEN, CLOSED):
+        call.status = OPEN if call.outcome in OPEN_OUTCOMES and call.recipient_id else CLOSED
+    if "callback_due_at" in changes:
+        call.reminder_sent_at = None
+    audit.record(actor, "frontdesk.call.corrected", call, changes)
+    db.session.flush()
+    if call.recipient_id and call.recipient_id != previous_recipient:
+        db.session.refresh(call, ["recipient"])
+        _tell_recipient(call)
+    return changes
+
+
+def void_call(call: Call, *, actor: User, reason: str | None) -> None:
+    _void(call, actor, reason, "calls.log", "frontdesk.call.voided")
+    call.status = VOID
+
+
+# --- callback reminders (periodic job) --------------------------------------------------------
+
+
+def due_callback_ids(now: datetime | None = None, limit: int = 500) -> list[int]:
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(Call.id)
+            .where(
+                Call.status == OPEN,
+                Call.callback_due_at <= now,
+                Call.reminder_sent_at.is_(None),
+                Call.recipient_id.is_not(None),
+            )
+            .order_by(Call.callback_due_at)
+            .limit(limit)
+        )
+    )
+
+
+def send_callback_reminder(call_id: int, now: datetime | None = None) -> bool:
+    """Claim the reminder with a conditional UPDATE and notify in the same transaction.
+
+    Returns True if this call sent it; a second run (or a second worker) finds it claimed.
+    """
+    now = now or utcnow()
+    claimed = db.session.execute(
+        update(Call)
+        .where(Call.id == call_id, Call.reminder_sent_at.is_(None), Call.status == OPEN)
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        return False
+    call = db.session.get(Call, call_id, populate_existing=True)
+    assert call is not None and call.recipient is not None
+    notify(
+        call.recipient,
+        "frontdesk.callback_due",
+        call,
+        text=_l(
+            "Callback due: %(who)s is waiting for your call on %(phone)s.",
+            who=call.caller_name,
+            phone=format_phone(call.phone),
+        ),
+        url=_path(f"/messages#call-{call.id}"),
+        dedupe_key=f"frontdesk.callback_due:{call.id}",
+    )
+    return True
+
+
+# --- visitors ---------------------------------------------------------------------------------
+
+
+def register_visit(
+    *,
+    actor: User,
+    visitor_name: str | None,
+    company: str | None,
+    host: str | None,
+    badge_number: str | None,
+) -> Visit:
+    """Sign a visitor in; the host hears at once that their visitor is at the desk."""
+    name = _clean(visitor_name, 160)
+    if not name:
+        raise ValidationError(_("Enter the visitor's name."), field="visitor_name")
+    host_user = find_person(host, field="host", required=True)
+    visit = Visit(
+        visitor_name=name,
+        company=_clean(company, 160),
+        host=host_user,
+        badge_number=_clean(badge_number, 32),
+        arrived_at=utcnow(),
+        logged_by=actor,
+    )
+    db.session.add(visit)
+    db.session.flush()
+    audit.record(actor, "frontdesk.visit.arrived", visit)
+    assert host_user is not None
+    if host_user.id != actor.id:
+        who = name + (f" ({visit.company})" if visit.company else "")
+        notify(
+            host_user,
+            "frontdesk.visitor",
+            visit,
+            text=_l("Your visitor %(who)s has arrived at the front desk.", who=who),
+            url=None,
+        )
+    return visit
+
+
+def sign_out_visit(visit: Visit, *, actor: User) -> None:
+    if visit.voided_at is not None or visit.left_at is not None:
+        raise InvalidTransition(_("This visitor has already left."))
+    visit.left_at = utcnow()
+    audit.record(actor, "frontdesk.visit.left", visit)
+
+
+def void_visit(visit: Visit, *, actor: User, reason: str | None) -> None:
+    _void(visit, actor, reason, "visitors.manage", "frontdesk.visit.voided")
+
+
+def get_visit_or_404(visit_id: int) -> Visit:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound(_("This visit does not exist."))
+    return visit
+
+
+def visitors_in_building() -> list[Visit]:
+    return list(
+        db.session.scalars(
+            select(Visit)
+            .where(Visit.left_at.is_(None), Visit.voided_at.is_(None))
+            .options(selectinload(Visit.host))
+            .order_by(Visit.arrived_at)
+            .limit(500)
+        )
+    )
+
+
+def list_visits() -> Select:
+    return (
+        select(Visit)
+        .options(selectinload(Visit.host))
+        .order_by(Visit.arrived_at.desc(), Visit.id.desc())
+    )
+
+
+# --- faxes ------------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "faxes"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def check_pdf(filename: str | None, data: bytes) -> None:
+    """Refuse anything that is not a PDF by extension *and* content, or that is too large."""
+    limit = current_app.config["FAX_MAX_BYTES"]
+    if len(data) > limit:
+        raise ValidationError(
+            _("The file is larger than %(mb)s MB.", mb=round(limit / 1024 / 1024, 1)),
+            field="file",
+        )
+    if not data:
+        raise ValidationError(_("The file is empty."), field="file")
+    if not (filename or "").lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
+        raise ValidationError(_("Only PDF files can be attached."), field="file")
+
+
+def log_fax(
+    *,
+    actor: User,
+    direction: str,
+    number: str | None,
+    correspondent: str | None,
+    pages: int | None,
+    for_whom: str | None,
+    status: str,
+    filename: str | None = None,
+    data: bytes | None = None,
+) -> Fax:
+    """Register a fax; a scanned PDF is stored under a server-chosen name outside static/."""
+    if direction not in ("in", "out"):
+        raise ValidationError(_("Choose incoming or outgoing."), field="direction")
+    e164 = normalise_phone(number, field="number")
+    name = _clean(correspondent, 160)
+    if not name:
+        raise ValidationError(_("Enter the correspondent."), field="correspondent")
+    if not pages or pages < 1 or pages > 999:
+        raise ValidationError(_("Enter the number of pages."), field="pages")
+    if status not in FAX_STATUS_LABELS:
+        raise ValidationError(_("Choose a status."), field="status")
+    for_user = find_person(for_whom, field="for_whom")
+    if data is not None and (data or filename):
+        check_pdf(filename, data)
+    fax = Fax(
+        direction=direction,
+        number=e164,
+        correspondent=name,
+        pages=pages,
+        for_user=for_user,
+        status=status,
+        logged_by=actor,
+    )
+    if data:
+        stored = f"{secrets.token_hex(16)}.pdf"
+        path = _upload_dir() / stored
+        with open(path, "xb") as fh:
+            fh.write(data)
+        os.chmod(path, 0o600)
+        fax.stored_name = stored
+        fax.original_name = os.path.basename(filename or "fax.pdf")[-200:]
+        fax.size_bytes = len(data)
+    db.session.add(fax)
+    db.session.flush()
+    audit.record(actor, "frontdesk.fax.logged", fax)
+    if for_user is not None and for_user.id != actor.id and direction == "in":
+        notify(
+            for_user,
+            "frontdesk.fax",
+            fax,
+            text=_l("A fax from %(who)s arrived for you.", who=name),
+            url=_path(f"/faxes/{fax.id}/file") if fax.stored_name else None,
+        )
+    return fax
+
+
+def get_fax_or_404(fax_id: int) -> Fax:
+    fax = db.session.get(Fax, fax_id)
+    if fax is None:
+        raise NotFound(_("This fax does not exist."))
+    return fax
+
+
+def fax_file_for(fax: Fax, user: User) -> Path:
+    """The stored PDF, for those allowed: front desk, or the person it is for."""
+    if not (user.can("fax.manage") or (fax.for_user_id and fax.for_user_id == user.id)):
+        raise NotAllowed(_("This fax is not for you."))
+    if not fax.stored_name or fax.voided_at is not None:
+        raise NotFound(_("No file is attached to this fax."))
+    path = _upload_dir() / fax.stored_name
+    if not path.is_file():
+        raise NotFound(_("No file is attached to this fax."))
+    return path
+
+
+def void_fax(fax: Fax, *, actor: User, reason: str | None) -> None:
+    _void(fax, actor, reason, "fax.manage", "frontdesk.fax.voided")
+
+
+def list_faxes() -> Select:
+    return (
+        select(Fax)
+        .options(selectinload(Fax.for_user))
+        .order_by(Fax.created_at.desc(), Fax.id.desc())
+    )
+
+
+# --- staff requests ---------------------------------------------------------------------------
+
+
+def file_request(
+    *, requester: User, type: str, title: str | None, description: str | None
+) -> StaffRequest:
+    """Any staff member files a request for the back office."""
+    if type not in REQUEST_TYPES:
+        raise ValidationError(_("Choose a type of request."), field="type")
+    title = _clean(title, 200)
+    if not title:
+        raise ValidationError(_("Give the request a short title."), field="title")
+    body = (description or "").strip()[:5000]
+    if not body:
+        raise ValidationError(_("Describe what you need."), field="description")
+    req = StaffRequest(type=type, title=title, description=body, requester=requester)
+    db.session.add(req)
+    db.session.flush()
+    audit.record(requester, "frontdesk.request.filed", req, {"type": type})
+    hook = REQUEST_TYPES[type].on_filed
+    if hook is not None:
+        hook(req)
+    return req
+
+
+def list_requests(viewer: User, *, status: str = "", mine: bool = False, type: str = "") -> Select:
+    """Back office sees every request; everyone else only their own."""
+    stmt = select(StaffRequest).options(
+        selectinload(StaffRequest.requester), selectinload(StaffRequest.assignee)
+    )
+    if mine or not viewer.can("requests.triage"):
+        stmt = stmt.where(StaffRequest.requester_id == viewer.id)
+    if status == "open":
+        stmt = stmt.where(StaffRequest.status.in_((NEW, IN_PROGRESS)))
+    elif status in REQUEST_STATUS_LABELS:
+        stmt = stmt.where(StaffRequest.status == status)
+    if type in REQUEST_TYPES:
+        stmt = stmt.where(StaffRequest.type == type)
+    return stmt.order_by(StaffRequest.created_at.desc(), StaffRequest.id.desc())
+
+
+def get_request_for(request_id: int, viewer: User) -> StaffRequest:
+    req = db.session.scalar(
+        select(StaffRequest)
+        .where(StaffRequest.id == request_id)
+        .options(
+            selectinload(StaffRequest.requester),
+            selectinload(StaffRequest.assignee),
+            selectinload(StaffRequest.comments),
+        )
+    )
+    if req is None:
+        raise NotFound(_("This request does not exist."))
+    if req.requester_id != viewer.id and not viewer.can("requests.triage"):
+        # Same answer as a missing request: do not reveal other people's requests.
+        raise NotFound(_("This request does not exist."))
+    return req
+
+
+def back_office_people() -> list[User]:
+    from portal.models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == "back_office", User.active.is_(True))
+            .order_by(User.name)
+        ).unique()
+    )
+
+
+def _tell_requester(req: StaffRequest, actor: User, text: Any) -> None:
+    if req.requester_id == actor.id:
+        return
+    notify(
+        req.requester,
+        "frontdesk.request",
+        req,
+        text=text,
+        url=_path(f"/requests/{req.id}"),
+        dedupe_key=f"frontdesk.request:{req.id}:{secrets.token_hex(6)}",
+    )
+
+
+def triage_request(
+    req: StaffRequest,
+    *,
+    actor: User,
+    assignee_id: int | None,
+    priority: str,
+    due_date: date | None,
+) -> dict[str, Any]:
+    """Assign to a back-office person, set priority and due date."""
+    if not actor.can("requests.triage"):
+        raise NotAllowed(_("Only back office triages requests."))
+    if req.status in (DONE, REJECTED):
+        raise InvalidTransition(_("This request is closed."))
+    if priority not in PRIORITIES:
+        raise ValidationError(_("Choose a priority."), field="priority")
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
+    if assignee_id and (assignee is None or not assignee.can("requests.triage")):
+        raise ValidationError(_("Assign to a back-office person."), field="assignee_id")
+    if due_date is not None and due_date < today_local() and due_date != req.due_date:
+        raise ValidationError(_("The due date cannot be in the past."), field="due_date")
+    changes = audit.diff(
+        req,
+        ["assignee_id", "priority", "due_date"],
+        {"assignee_id": assignee_id, "priority": priority, "due_date": due_date},
+    )
+    if not changes:
+        return changes
+    req.assignee = assignee
+    req.priority = priority
+    req.due_date = due_date
+    req.triaged_at = req.triaged_at or utcnow()
+    audit.record(actor, "frontdesk.request.triaged", req, changes)
+    if assignee is not None and "assignee_id" in changes and assignee.id != actor.id:
+        notify(
+            assignee,
+            "frontdesk.request",
+            req,
+            text=_l("Request #%(id)s was assigned to you: %(title)s", id=req.id, title=req.title),
+            url=_path(f"/requests/{req.id}"),
+            dedupe_key=f"frontdesk.request.assigned:{req.id}:{secrets.token_hex(6)}",
+        )
+    _tell_requester(
+        req,
+        actor,
+        _l("Your request #%(id)s was reviewed by the back office.", id=req.id),
+    )
+    return changes
+
+
+def change_request_status(
+    req: StaffRequest, *, actor: User, status: str, reason: str | None = None
+) -> None:
+    """Move a request new → in progress → done, or reject it with a reason."""
+    if not actor.can("requests.triage"):
+        raise NotAllowed(_("Only back office changes the status of requests."))
+    if not req.can_move_to(status):
+        raise InvalidTransition(_("This request cannot move to that status."))
+    reason = _clean(reason, 500)
+    if status == REJECTED and not reason:
+        raise ValidationError(_("Say why the request is rejected."), field="reason")
+    previous = req.status
+    req.status = status
+    if status == REJECTED:
+        req.reject_reason = reason
+    if status in (DONE, REJECTED):
+        req.closed_at = utcnow()
+    if status != NEW and req.triaged_at is None:
+        req.triaged_at = utcnow()
+    audit.record(
+        actor,
+        "frontdesk.request.status",
+        req,
+        {"status": [previous, status], **({"reason": reason} if reason else {})},
+    )
+    label = REQUEST_STATUS_LABELS[status]
+    if status == REJECTED:
+        text = _l("Your request #%(id)s was rejected: %(reason)s", id=req.id, reason=reason or "")
+    else:
+        text = _l("Your request #%(id)s is now: %(status)s", id=req.id, status=label)
+    _tell_requester(req, actor, text)
+
+
+def add_request_comment(req: StaffRequest, *, author: User, body: str | None) -> RequestComment:
+    """Comments go both ways: the requester and the back office are told of the other's."""
+    if req.requester_id != author.id and not author.can("requests.triage"):
+        raise NotAllowed(_("This request is not yours."))
+    body = (body or "").strip()[:4000]
+    if not body:
+        raise ValidationError(_("Write a comment."), field="body")
+    comment = RequestComment(request=req, author=author, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(author, "frontdesk.request.commented", req)
+    if author.id == req.requester_id:
+        if req.assignee is not None:
+            notify(
+                req.assignee,
+                "frontdesk.request",
+                req,
+                text=_l("%(name)s commented on request #%(id)s.", name=author.name, id=req.id),
+                url=_path(f"/requests/{req.id}"),
+                dedupe_key=f"frontdesk.request.comment:{comment.id}",
+            )
+    else:
+        _tell_requester(
+            req, author, _l("The back office commented on your request #%(id)s.", id=req.id)
+        )
+    return comment
+
+
+# --- dashboard figures ------------------------------------------------------------------------
+
+
+def desk_summary(now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+
+    def count(stmt: Select) -> int:
+        return db.session.scalar(stmt) or 0
+
+    return {
+        "calls_today": count(
+            select(func.count(Call.id)).where(
+                Call.created_at >= day_start(today_local(now)), Call.status != VOID
+            )
+        ),
+        "open_messages": count(select(func.count(Call.id)).where(Call.status == OPEN)),
+        "overdue": count(
+            select(func.count(Call.id)).where(Call.status == OPEN, Call.callback_due_at < now)
+        ),
+        "visitors": count(
+            select(func.count(Visit.id)).where(Visit.left_at.is_(None), Visit.voided_at.is_(None))
+        ),
+        "untriaged": count(select(func.count(StaffRequest.id)).where(StaffRequest.status == NEW)),
+    }
+
+
+def my_requests_summary(user: User, limit: int = 5) -> list[StaffRequest]:
+    return list(
+        db.session.scalars(
+            select(StaffRequest)
+            .where(
+                StaffRequest.requester_id == user.id,
+                or_(
+                    StaffRequest.status.in_((NEW, IN_PROGRESS)),
+                    and_(
+                        StaffRequest.closed_at.is_not(None),
+                        StaffRequest.closed_at >= utcnow() - timedelta(days=7),
+                    ),
+                ),
+            )
+            .order_by(StaffRequest.created_at.desc())
+            .limit(limit)
+        )
+    )
