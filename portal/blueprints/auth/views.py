@@ -62,10 +62,13 @@ def authenticate():
 @bp.post("/logout")
 @signed_in
 def logout():
+    locale = current_user.locale or session.get("locale")
     users.logout(current_user)
     db.session.commit()
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale  # the sign-in page stays in the user's language
     return htmx.redirect_to(url_for("auth.login"))
 
 
