@@ -17,6 +17,16 @@ CATALOGUE = ROOT / "portal/translations/pt_BR/LC_MESSAGES/messages.po"
 FRAGMENTS = ROOT / "portal/translations/fragments"
 
 
+def _pad(string, forms: int):
+    """Fill every plural form (pt_BR has three in current CLDR: one, many, other)."""
+    if not isinstance(string, tuple):
+        return string
+    values = [v for v in string if v]
+    last = values[-1] if values else ""
+    padded = [v or last for v in string] + [last] * (forms - len(string))
+    return tuple(padded[:forms])
+
+
 def main() -> int:
     with CATALOGUE.open("rb") as fh:
         catalogue = read_po(fh, locale="pt_BR")
@@ -36,7 +46,7 @@ def main() -> int:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         source = known.get(key)
         if source is not None:
-            message.string = source.string
+            message.string = _pad(source.string, catalogue.num_plurals)
             if "fuzzy" in message.flags:
                 message.flags.discard("fuzzy")
             filled += 1
