@@ -1,0 +1,13 @@
+"""Recruiting: openings, CV intake, ranking, interviews, self-booking, hiring."""
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from portal import ui
+
+bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
+
+ui.nav_item(_l("Recruiting"), "recruiting.index", "hr.cv.upload", order=400)
+ui.nav_item(_l("Employees"), "recruiting.employees", "hr.employees.view", order=402)
+
+from portal.blueprints.recruiting import cards  # noqa: E402,F401  (register dashboard cards)

@@ -1,0 +1,68 @@
+"""HR dashboard cards: open openings, applications to screen, interviews this week, funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from portal import ui
+from portal.services import recruiting
+
+
+def _card(**values: Any) -> dict[str, Any]:
+    base: dict[str, Any] = dict.fromkeys(("value", "hint", "url", "tone", "items", "chart"))
+    base["link_text"] = None
+    return {**base, **values}
+
+
+@ui.card("recruiting-open", "hr.candidates.view", order=400)
+def open_openings(user: Any) -> dict[str, Any]:
+    n = recruiting.dashboard_numbers()
+    return _card(
+        title=_("Open openings"),
+        value=n["open"],
+        url=url_for("recruiting.index", status="open"),
+        tone="info",
+    )
+
+
+@ui.card("recruiting-screen", "hr.candidates.view", order=401)
+def to_screen(user: Any) -> dict[str, Any]:
+    n = recruiting.dashboard_numbers()
+    return _card(
+        title=_("New applications to screen"),
+        value=n["new"],
+        url=url_for("recruiting.index", status="open"),
+        tone="warning" if n["new"] else "success",
+    )
+
+
+@ui.card("recruiting-week", "hr.interviews.schedule", order=402)
+def interviews_this_week(user: Any) -> dict[str, Any]:
+    n = recruiting.dashboard_numbers()
+    return _card(
+        title=_("Interviews this week"),
+        value=n["week"],
+        url=url_for("recruiting.availability"),
+        tone="neutral",
+    )
+
+
+@ui.card("recruiting-funnel", "hr.candidates.view", order=403)
+def funnel(user: Any) -> dict[str, Any]:
+    opening = recruiting.busiest_open_opening()
+    if opening is None:
+        return _card(title=_("Hiring funnel"), hint=_("No open opening yet."))
+    pairs = recruiting.funnel(opening)
+    return _card(
+        title=_("Hiring funnel"),
+        hint=opening.title,
+        url=url_for("recruiting.opening", opening_id=opening.id),
+        chart={
+            "label": _("Applications per stage for %(title)s", title=opening.title),
+            "values": [v for _label, v in pairs],
+            "pairs": pairs,
+        },
+    )

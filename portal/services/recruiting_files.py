@@ -1,0 +1,372 @@
+"""Safe CV intake: checks made before a byte is stored, and sandboxed text extraction.
+
+``check_upload`` runs in the web process and only does bounded work: it never decompresses more
+than a capped number of bytes and never hands the file to a parser.  It refuses, with a reason a
+person can read, anything whose extension and content disagree, archives that are too big or
+too many-entried (judged from the zip directory, before decompressing), zip-slip names, XML with
+DOCTYPE/ENTITY declarations, truncated or encrypted PDFs and PDF streams that inflate beyond the
+limit.  ``extract_text`` runs the parser in a child process with memory, CPU and wall-clock limits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+import uuid
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import phonenumbers
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.errors import ValidationError
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "txt": "text/plain; charset=utf-8",
+}
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+MAX_ZIP_ENTRIES = 1000
+MAX_ZIP_TOTAL = 50 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+MAX_PDF_INFLATED = 50 * 1024 * 1024
+MAX_NAME = 150
+_BIDI = (
+    {"\u200e", "\u200f", "\u061c"}
+    | {chr(c) for c in range(0x202A, 0x202F)}
+    | {chr(c) for c in range(0x2066, 0x206A)}
+)
+_RISKY_RELS = ("attachedTemplate", "oleObject", "frame", "subDocument", "image", "package")
+
+REASONS = {
+    "empty": _l("The file is empty."),
+    "too_big": _l("The file is larger than %(limit)s MB."),
+    "name": _l("The file name is not acceptable (path, control or direction characters)."),
+    "name_long": _l("The file name is too long."),
+    "extension": _l("Only PDF, DOCX and TXT files are accepted."),
+    "magic_pdf": _l("The file is named .pdf but is not a PDF document."),
+    "magic_docx": _l("The file is named .docx but is not a Word document."),
+    "truncated": _l("The PDF file is incomplete or damaged."),
+    "encrypted": _l("The PDF file is password-protected; send an unprotected copy."),
+    "active": _l("The PDF file contains scripts or embedded files, which are not accepted."),
+    "pdf_bomb": _l("The PDF file expands to an unreasonable size and was refused."),
+    "zip_bad": _l("The DOCX file is damaged (not a valid archive)."),
+    "zip_entries": _l("The DOCX file has too many parts."),
+    "zip_bomb": _l("The DOCX file expands to an unreasonable size and was refused."),
+    "zip_names": _l("The DOCX file contains unsafe part names."),
+    "macro": _l("Macro-enabled documents are not accepted."),
+    "xml_entities": _l("The DOCX file declares XML entities, which are not accepted."),
+    "external": _l("The DOCX file links to external content, which is not accepted."),
+    "txt_binary": _l("The text file contains binary data."),
+    "txt_encoding": _l("The text file is not valid UTF-8 text."),
+    "corrupt": _l("The file could not be read; it may be damaged."),
+    "timeout": _l("Reading the file took too long; it was refused."),
+    "memory": _l("Reading the file needed too much memory; it was refused."),
+    "limit": _l("The file expands to an unreasonable size and was refused."),
+}
+
+
+def reason(code: str) -> str:
+    """The readable reason for a refusal code (in the current language)."""
+    text = REASONS.get(code, REASONS["corrupt"])
+    return str(text) % {"limit": max_bytes() // (1024 * 1024)} if code == "too_big" else str(text)
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("CV_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+class Refused(ValidationError):
+    """An upload refused before storing; ``code`` names the rule."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(reason(code), field="files")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str  # sanitised display name
+    kind: str  # pdf | docx | txt
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+# --- names -----------------------------------------------------------------------------------
+
+
+def sanitise_name(raw: str | None) -> str:
+    """Return a display name, or raise Refused for names that try to be something else."""
+    name = unicodedata.normalize("NFC", raw or "")
+    if not name.strip():
+        raise Refused("name")
+    if any(ch in _BIDI or unicodedata.category(ch) in {"Cc", "Cf"} for ch in name):
+        raise Refused("name")
+    if "/" in name or "\\" in name or name.startswith(".") or ".." in name:
+        raise Refused("name")
+    if len(name) > MAX_NAME:
+        raise Refused("name_long")
+    return name.strip()
+
+
+def sanitise_display(raw: str | None) -> str:
+    """A harmless version of any name, to quote it back in an error message."""
+    text = "".join(
+        ch
+        for ch in unicodedata.normalize("NFC", raw or "")
+        if ch not in _BIDI and unicodedata.category(ch) not in {"Cc", "Cf"}
+    )
+    text = text.replace("/", "_").replace("\\", "_")
+    return (text[:60] + "…") if len(text) > 60 else (text or "?")
+
+
+def extension_of(name: str) -> str:
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in EXTENSIONS:
+        raise Refused("extension")
+    return ext
+
+
+# --- content ---------------------------------------------------------------------------------
+
+
+def check_upload(raw_name: str | None, data: bytes) -> CheckedFile:
+    """Validate one uploaded file completely; return it ready to store or raise Refused."""
+    name = sanitise_name(raw_name)
+    kind = extension_of(name)
+    if not data:
+        raise Refused("empty")
+    if len(data) > max_bytes():
+        raise Refused("too_big")
+    {"pdf": _check_pdf, "docx": _check_docx, "txt": _check_txt}[kind](data)
+    return CheckedFile(name, kind, EXTENSIONS[kind], data, hashlib.sha256(data).hexdigest())
+
+
+_STREAM_RE = re.compile(rb"stream\r?\n")
+
+
+def _check_pdf(data: bytes) -> None:
+    if not data.startswith(b"%PDF-"):
+        raise Refused("magic_pdf")
+    tail = data[-2048:]
+    if b"%%EOF" not in tail or b"startxref" not in data[-4096:]:
+        raise Refused("truncated")
+    if b"/Encrypt" in data:
+        raise Refused("encrypted")
+    if re.search(rb"/(JavaScript|JS|Launch|EmbeddedFile|OpenAction\s*<<[^>]*?/JS)\b", data):
+        raise Refused("active")
+    # Inflate every Flate stream with a running cap: a bomb is caught after MAX_PDF_INFLATED
+    # bytes of output, never more.  (Nested filters are caught by the sandbox later.)
+    budget = MAX_PDF_INFLATED
+    for m in _STREAM_RE.finditer(data):
+        start = m.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            raise Refused("truncated")
+        chunk = data[start:end]
+        if not chunk.startswith((b"x", b"\x78")):
+            continue  # not zlib (images with other filters, uncompressed streams)
+        inflater = zlib.decompressobj()
+        try:
+            buf = chunk
+            while buf and budget > 0:
+                out = inflater.decompress(buf, min(budget, 1 << 20) + 1)
+                budget -= len(out)
+                buf = inflater.unconsumed_tail
+        except zlib.error:
+            continue  # pypdf in the sandbox decides whether the stream is usable
+        if budget <= 0:
+            raise Refused("pdf_bomb")
+
+
+def _check_docx(data: bytes) -> None:
+    if not data.startswith(b"PK\x03\x04"):
+        raise Refused("magic_docx")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise Refused("zip_bad") from None
+    # Everything below reads the central directory only: nothing is decompressed yet.
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise Refused("zip_entries")
+    total = 0
+    names = set()
+    for info in infos:
+        n = info.filename
+        if (
+            n.startswith(("/", "\\"))
+            or "\\" in n
+            or ".." in n.split("/")
+            or re.match(r"^[A-Za-z]:", n)
+            or "\x00" in n
+        ):
+            raise Refused("zip_names")
+        if (info.external_attr >> 16) & 0o170000 == 0o120000:  # symlink
+            raise Refused("zip_names")
+        total += info.file_size
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(
+            1, info.compress_size
+        ):
+            raise Refused("zip_bomb")
+        names.add(n)
+    if total > MAX_ZIP_TOTAL:
+        raise Refused("zip_bomb")
+    if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+        raise Refused("magic_docx")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise Refused("macro")
+    try:
+        for info in infos:
+            if not info.filename.endswith((".xml", ".rels")):
+                continue
+            with zf.open(info) as fh:  # sizes already bounded above
+                part = fh.read(MAX_ZIP_TOTAL + 1)
+            upper = part[:8192].upper()
+            if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+                raise Refused("xml_entities")
+            if info.filename == "[Content_Types].xml" and b"macroEnabled" in part:
+                raise Refused("macro")
+            if info.filename.endswith(".rels") and b'TargetMode="External"' in part:
+                for rel in re.findall(rb"<Relationship\b[^>]*>", part):
+                    if b'TargetMode="External"' in rel and any(
+                        t.encode() in rel for t in _RISKY_RELS
+                    ):
+                        raise Refused("external")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError):
+        raise Refused("zip_bad") from None
+
+
+def _check_txt(data: bytes) -> None:
+    if b"\x00" in data:
+        raise Refused("txt_binary")
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused("txt_encoding") from None
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / "cvs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(file: CheckedFile) -> str:
+    """Write the file under a random server-chosen name; return that name."""
+    stored = f"{uuid.uuid4().hex}.{file.kind}"
+    target = upload_dir() / stored
+    with open(target, "xb") as fh:
+        fh.write(file.data)
+    os.chmod(target, 0o600)
+    return stored
+
+
+def path_of(stored_name: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{32}\.(pdf|docx|txt)", stored_name):
+        raise ValueError("bad stored name")
+    return upload_dir() / stored_name
+
+
+def delete_stored(stored_name: str) -> None:
+    try:
+        path_of(stored_name).unlink(missing_ok=True)
+    except (OSError, ValueError):
+        log.warning("could not delete stored CV %s", stored_name)
+
+
+# --- extraction in a child process -----------------------------------------------------------
+
+CHILD = Path(__file__).with_name("recruiting_extract.py")
+
+
+def extract_text(kind: str, path: Path) -> tuple[str | None, str | None]:
+    """Parse the file in a sandboxed child; return (text, None) or (None, refusal code)."""
+    cfg = current_app.config
+    memory = int(cfg.get("CV_PARSE_MEMORY_BYTES", 512 * 1024 * 1024))
+    cpu = int(cfg.get("CV_PARSE_CPU_SECONDS", 10))
+    wall = float(cfg.get("CV_PARSE_TIMEOUT", 15))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-I", str(CHILD), kind, str(path), str(memory), str(cpu)],
+            capture_output=True,
+            timeout=wall,
+            check=False,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
+            cwd="/",
+        )
+    except subprocess.TimeoutExpired:
+        return None, "timeout"
+    if proc.returncode != 0 or not proc.stdout:
+        # Killed by RLIMIT_CPU (SIGXCPU) or by the kernel for memory.
+        return None, "timeout" if proc.returncode in (-24, -9) else "memory"
+    try:
+        result = json.loads(proc.stdout)
+    except ValueError:
+        return None, "corrupt"
+    if not result.get("ok"):
+        return None, str(result.get("error") or "corrupt")
+    return str(result["text"]), None
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_NOT_NAMES = re.compile(
+    r"curr[ií]cul|resum[eé]|\bcv\b|vitae|e-?mail|telefone|phone|endere[cç]o|address|linkedin|"
+    r"@|\d",
+    re.IGNORECASE,
+)
+
+
+def extract_contacts(text: str, region: str) -> dict[str, str | None]:
+    """Find an e-mail, a phone number (E.164) and a name in the CV text."""
+    email = None
+    m = EMAIL_RE.search(text)
+    if m:
+        email = m.group(0).lower()
+    phone = None
+    for match in phonenumbers.PhoneNumberMatcher(text[:20000], region):
+        if phonenumbers.is_valid_number(match.number):
+            phone = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            break
+    name = None
+    for line in text.splitlines()[:15]:
+        line = " ".join(line.split())
+        if not line or _NOT_NAMES.search(line):
+            continue
+        words = line.split()
+        if 2 <= len(words) <= 6 and all(w[0].isalpha() for w in words) and len(line) <= 80:
+            name = line.title() if line.isupper() else line
+            break
+    return {"email": email, "phone": phone, "name": name}
+
+
+def normalise_phone(raw: str | None, region: str) -> str | None:
+    """Return ``raw`` in E.164, or None when it is not a valid number."""
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,319 @@
+"""Explainable CV scoring: pure functions, no database, no Flask.
+
+``score_cv(text, requirements, min_years)`` returns a score from 0 to 100 and the evidence behind
+it: which must-haves matched and where (a snippet of the CV), which nice-to-haves, the estimated
+years of experience with the date ranges it was computed from, and the missing must-haves.
+Matching is case- and accent-insensitive ("Gestão" matches "gestao"), on whole words, and each
+requirement matches through any of its synonyms ("Excel" ~ "planilhas").
+
+Weights: must-haves 60 points, nice-to-haves 25 (by weight), experience 15.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+MUST_POINTS = 60
+NICE_POINTS = 25
+YEARS_POINTS = 15
+SNIPPET_RADIUS = 60
+
+
+# --- normalisation with a map back to the original text --------------------------------------
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents ("Gestão" -> "gestao")."""
+    return _fold_with_map(text)[0]
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int]]:
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for piece in unicodedata.normalize("NFKD", ch):
+            if unicodedata.combining(piece):
+                continue
+            for low in piece.lower():
+                out.append(low)
+                index.append(i)
+    return "".join(out), index
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    original: str
+    folded: str
+    index: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> FoldedText:
+        folded, index = _fold_with_map(text)
+        return cls(text, folded, index)
+
+    def snippet(self, start: int, end: int, radius: int = SNIPPET_RADIUS) -> str:
+        """The original text around folded[start:end], on one line, with ellipses."""
+        if not self.index:
+            return ""
+        o_start = self.index[min(start, len(self.index) - 1)]
+        o_end = self.index[min(end, len(self.index)) - 1] + 1
+        lo = max(0, o_start - radius)
+        hi = min(len(self.original), o_end + radius)
+        # Do not cut words in half.
+        while lo > 0 and not self.original[lo - 1].isspace():
+            lo -= 1
+            if o_start - lo > radius + 20:
+                break
+        while hi < len(self.original) and not self.original[hi].isspace():
+            hi += 1
+            if hi - o_end > radius + 20:
+                break
+        text = " ".join(self.original[lo:hi].split())
+        return ("…" if lo > 0 else "") + text + ("…" if hi < len(self.original) else "")
+
+
+def _term_pattern(term: str) -> re.Pattern[str] | None:
+    words = fold(term).split()
+    if not words:
+        return None
+    body = r"[\s\-/]+".join(re.escape(w) for w in words)
+    # Word boundaries that also work for terms ending in symbols ("C++", "C#", ".NET").
+    return re.compile(rf"(?<![\w+#]){body}(?![\w+#])")
+
+
+def find_term(doc: FoldedText, terms: list[str]) -> tuple[str, str] | None:
+    """Return (the term that matched, a snippet) for the first of ``terms`` found in ``doc``."""
+    best: tuple[int, str, int, int] | None = None
+    for term in terms:
+        pattern = _term_pattern(term)
+        if pattern is None:
+            continue
+        m = pattern.search(doc.folded)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), term, m.start(), m.end())
+    if best is None:
+        return None
+    return best[1], doc.snippet(best[2], best[3])
+
+
+# --- years of experience -------------------------------------------------------------------
+
+MONTHS = {
+    # English
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+    # Portuguese (folded: no accents)
+    "fev": 2, "fevereiro": 2, "janeiro": 1, "marco": 3, "abr": 4, "abril": 4, "mai": 5,
+    "maio": 5, "junho": 6, "julho": 7, "ago": 8, "agosto": 8, "set": 9, "setembro": 9,
+    "out": 10, "outubro": 10, "novembro": 11, "dez": 12, "dezembro": 12,
+}  # fmt: skip
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATE = (
+    r"(?:(?P<{p}d>\d{{1,2}})/(?P<{p}m1>\d{{1,2}})/(?P<{p}y1>(?:19|20)\d\d)"  # dd/mm/aaaa
+    r"|(?P<{p}m2>\d{{1,2}})[/.](?P<{p}y2>(?:19|20)\d\d)"  # mm/aaaa
+    r"|\b(?P<{p}mn>" + _MONTH_NAMES + r")\.?(?:\s+de)?\s+(?P<{p}y3>(?:19|20)\d\d)"  # Jan 2019
+    r"|(?P<{p}y4>(?:19|20)\d\d))"  # 2019
+)
+_PRESENT = (
+    r"(?P<present>present|current|currently|now|today|date|atual|atualmente|hoje|"
+    r"o\s+momento|presente|o\s+presente)"
+)
+RANGE_RE = re.compile(
+    r"(?<![\d/])"
+    + _DATE.format(p="a")
+    + r"\s*(?:-|–|—|to|until|ate|a)\s*(?:"
+    + _DATE.format(p="b")
+    + r"|"
+    + _PRESENT
+    + r")(?![\d/])"
+)
+
+
+def _date_of(m: re.Match[str], p: str) -> date | None:
+    g = m.groupdict()
+    try:
+        if g.get(f"{p}y1"):
+            return date(int(g[f"{p}y1"]), int(g[f"{p}m1"]), 1)
+        if g.get(f"{p}y2"):
+            return date(int(g[f"{p}y2"]), int(g[f"{p}m2"]), 1)
+        if g.get(f"{p}y3"):
+            return date(int(g[f"{p}y3"]), MONTHS[g[f"{p}mn"]], 1)
+        if g.get(f"{p}y4"):
+            return date(int(g[f"{p}y4"]), 1, 1)
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def _months(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def estimate_years(doc: FoldedText, today: date) -> tuple[float, list[dict[str, Any]]]:
+    """Sum the date ranges in the CV (overlaps counted once); return years and the ranges."""
+    ranges: list[tuple[int, int, str]] = []
+    for m in RANGE_RE.finditer(doc.folded):
+        start = _date_of(m, "a")
+        end = today if m.group("present") else _date_of(m, "b")
+        if start is None or end is None or end < start or start > today:
+            continue
+        end = min(end, today)
+        # A bare year as the end ("2016 - 2019") means the whole of that year.
+        end_m = _months(end) + (11 if m.groupdict().get("by4") else 0)
+        end_m = min(end_m, _months(today))
+        ranges.append((_months(start), end_m, doc.snippet(m.start(), m.end(), 0)))
+    if not ranges:
+        return 0.0, []
+    ranges.sort()
+    merged: list[list[int]] = []
+    for s, e, _ in ranges:
+        if merged and s <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    total = sum(e - s + 1 for s, e in merged)
+    found = [
+        {"text": snippet, "months": e - s + 1, "from": _label(s), "to": _label(e)}
+        for s, e, snippet in ranges
+    ]
+    return round(total / 12, 1), found
+
+
+def _label(months: int) -> str:
+    return f"{months % 12 + 1:02d}/{months // 12}"
+
+
+# --- language ------------------------------------------------------------------------------
+
+_PT = {"de", "e", "em", "com", "para", "experiencia", "empresa", "atual", "formacao", "ate", "na"}
+_EN = {"the", "and", "of", "with", "for", "experience", "company", "present", "education", "in"}
+
+
+def detect_locale(text: str) -> str:
+    """Guess whether a CV is Portuguese (pt_BR) or English (en) from common words."""
+    words = re.findall(r"[a-z]+", fold(text[:20000]))
+    pt = sum(1 for w in words if w in _PT)
+    en = sum(1 for w in words if w in _EN)
+    return "pt_BR" if pt > en else "en"
+
+
+# --- the score -----------------------------------------------------------------------------
+
+
+def normalise_requirements(requirements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Clean a requirement list: names trimmed, synonyms de-duplicated, weight 1..5."""
+    out = []
+    for r in requirements or []:
+        name = " ".join(str(r.get("name", "")).split())
+        if not name:
+            continue
+        synonyms = []
+        for s in r.get("synonyms") or []:
+            s = " ".join(str(s).split())
+            if s and fold(s) != fold(name) and fold(s) not in {fold(x) for x in synonyms}:
+                synonyms.append(s)
+        try:
+            weight = min(5, max(1, int(r.get("weight") or 1)))
+        except (TypeError, ValueError):
+            weight = 1
+        out.append(
+            {
+                "name": name,
+                "synonyms": synonyms,
+                "kind": "must" if r.get("kind") == "must" else "nice",
+                "weight": weight,
+            }
+        )
+    return out
+
+
+def score_cv(
+    text: str, requirements: list[dict[str, Any]], min_years: int = 0, today: date | None = None
+) -> dict[str, Any]:
+    """Score ``text`` against the requirements and explain every point."""
+    today = today or date.today()
+    doc = FoldedText.of(text or "")
+    reqs = normalise_requirements(requirements)
+    musts = [r for r in reqs if r["kind"] == "must"]
+    nices = [r for r in reqs if r["kind"] == "nice"]
+
+    must_found, missing = [], []
+    for r in musts:
+        hit = find_term(doc, [r["name"], *r["synonyms"]])
+        if hit:
+            must_found.append({"name": r["name"], "matched": hit[0], "snippet": hit[1]})
+        else:
+            missing.append(r["name"])
+    nice_found, nice_missing = [], []
+    for r in nices:
+        hit = find_term(doc, [r["name"], *r["synonyms"]])
+        if hit:
+            nice_found.append(
+                {"name": r["name"], "matched": hit[0], "snippet": hit[1], "weight": r["weight"]}
+            )
+        else:
+            nice_missing.append(r["name"])
+
+    years, ranges = estimate_years(doc, today)
+    must_pts = MUST_POINTS * len(must_found) / len(musts) if musts else MUST_POINTS
+    nice_total = sum(r["weight"] for r in nices)
+    nice_pts = (
+        NICE_POINTS * sum(r["weight"] for r in nice_found) / nice_total if nice_total else 0.0
+    )
+    if min_years > 0:
+        years_pts = YEARS_POINTS * min(1.0, years / min_years)
+    else:
+        years_pts = YEARS_POINTS if ranges else YEARS_POINTS / 2
+    # Without a nice-to-have list the other parts share its points proportionally.
+    scale = 100 / (100 - NICE_POINTS) if not nice_total else 1.0
+    score = round((must_pts + nice_pts + years_pts) * scale)
+    return {
+        "score": max(0, min(100, score)),
+        "must": must_found,
+        "missing": missing,
+        "nice": nice_found,
+        "nice_missing": nice_missing,
+        "years": years,
+        "min_years": min_years,
+        "ranges": ranges,
+        "points": {
+            "must": round(must_pts * scale, 1),
+            "nice": round(nice_pts * scale, 1),
+            "years": round(years_pts * scale, 1),
+        },
+        "locale": detect_locale(text or ""),
+    }
+
+
+def missing_key(names: list[str]) -> str:
+    """The stored form of missing must-haves, searchable with LIKE '%|name|%'."""
+    return "|" + "|".join(fold(n) for n in names) + "|" if names else ""
+
+
+# --- blind review --------------------------------------------------------------------------
+
+_CUES = [
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail
+    r"\+?\d[\d\s().-]{7,}\d",  # phone
+    r"\b\d{1,2}\s*(?:anos(?:\s+de\s+idade)?|years?\s+old)\b",
+    r"\b(?:idade|age|sexo|sex|gender|g[eê]nero|estado\s+civil|marital\s+status)\s*:?\s*\S+",
+    r"\b(?:data\s+de\s+nascimento|date\s+of\s+birth|nascid[oa]\s+em|born(?:\s+on|\s+in)?)"
+    r"\s*:?\s*[\w/.-]+",
+    r"\b(?:masculino|feminino|male|female|casad[oa]|solteir[oa]|married|single|divorced)\b",
+]
+_CUE_RE = re.compile("|".join(f"(?:{c})" for c in _CUES), re.IGNORECASE)
+
+
+def redact(text: str, name: str | None = None) -> str:
+    """Hide contact details, age, gender and marital cues, and the candidate's name."""
+    out = _CUE_RE.sub("▇▇▇", text)
+    for part in (name or "").split():
+        if len(part) > 2:
+            out = re.sub(rf"\b{re.escape(part)}\b", "▇▇▇", out, flags=re.IGNORECASE)
+    return out

@@ -1,0 +1,48 @@
+"""Recruiting jobs: CV extraction + scoring, and interview reminders.  Idempotent, ids only."""
+
+from __future__ import annotations
+
+import logging
+
+from portal.extensions import db
+from portal.services import recruiting
+from portal.services import recruiting_files as files
+
+log = logging.getLogger(__name__)
+
+
+def process_cv(cv_id: int) -> str:
+    """Extract one CV in the sandbox, then create and score its application."""
+    cv = recruiting.claim_cv(cv_id)
+    db.session.commit()
+    if cv is None:
+        return "skipped"
+    try:
+        path = files.path_of(cv.stored_name)
+        text, error = files.extract_text(cv.kind, path)
+    except Exception:
+        log.exception("CV %s: extraction crashed", cv_id)
+        text, error = None, "corrupt"
+    if error is not None or text is None:
+        recruiting.fail_cv(cv, error or "corrupt")
+        db.session.commit()
+        log.info("CV %s refused by the parser: %s", cv_id, error)
+        return "failed"
+    try:
+        recruiting.ingest_cv(cv, text)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        cv = db.session.get(type(cv), cv_id)
+        if cv is not None:
+            recruiting.fail_cv(cv, "corrupt")
+            db.session.commit()
+        raise
+    return "scored"
+
+
+def send_interview_reminders() -> int:
+    """Periodic: remind of interviews in the next 24 hours (once each, DB-guarded)."""
+    sent = recruiting.send_due_reminders()
+    db.session.commit()
+    return sent
