@@ -15,7 +15,10 @@ import sys
 
 from rq import cron as rq_cron
 
+from worker.jobs.frontdesk import remind_due_callbacks
+from worker.jobs import supplies as supplies_jobs
 from worker.jobs.mail import sweep_outbox
+from worker.jobs.recruiting import send_interview_reminders
 
 # Outbox sweeper: every minute (tests shorten it with PORTAL_SWEEP_INTERVAL).
 rq_cron.register(
@@ -24,6 +27,15 @@ rq_cron.register(
     interval=int(os.environ.get("PORTAL_SWEEP_INTERVAL", 60)),
     name="outbox-sweeper",
 )
+rq_cron.register(send_interview_reminders, "default", interval=900, name="recruiting-reminders")
+rq_cron.register(
+    supplies_jobs.escalate_waiting_orders, "default", interval=3600, name="supplies-escalate"
+)  # noqa: E501
+rq_cron.register(
+    supplies_jobs.notify_low_stock, "default", interval=3600, name="supplies-low-stock"
+)  # noqa: E501
+rq_cron.register(supplies_jobs.sync_sent_orders, "default", interval=60, name="supplies-sync-sent")  # noqa: E501
+rq_cron.register(remind_due_callbacks, "default", interval=60, name="frontdesk-callback-reminders")
 
 
 class JSONCronScheduler(rq_cron.CronScheduler):

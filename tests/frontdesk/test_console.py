@@ -1,0 +1,180 @@
+"""The console: quick call form, htmx contract, filters, search, export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models.frontdesk import Call
+from tests.frontdesk.conftest import HX, call_form, local_input
+
+
+def test_console_full_page_and_fragment(client, login_as, desk_user, ana, log_call):
+    log_call()
+    login_as(desk_user)
+    page = client.get("/frontdesk/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<html" in html and 'id="call-form"' in html and "data-reset-on-success" in html
+    assert 'id="call-rows"' in html and "Carlos Souza" in html
+    assert 'autofocus' in html and 'list="staff-list"' in html
+    frag = client.get("/frontdesk/?view=all", headers=HX)
+    body = frag.get_data(as_text=True)
+    assert frag.status_code == 200 and "<html" not in body
+    assert body.lstrip().startswith('<div id="call-list">') and "Carlos Souza" in body
+    assert "HX-Request" in frag.headers.get("Vary", "")
+
+
+def test_log_call_htmx_returns_row_and_fresh_form(client, login_as, desk_user, ana):
+    login_as(desk_user)
+    resp = client.post("/frontdesk/calls", data=call_form(), headers=HX)
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith("<tr id=\"call-")
+    assert 'hx-swap-oob="outerHTML"' in body and 'id="call-fields"' in body
+    call = db.session.scalar(select(Call))
+    assert call.phone == "+5511987654321" and call.recipient_id == ana.id
+    assert call.status == "open" and call.logged_by_id == desk_user.id
+
+
+def test_log_call_without_js_redirects(client, login_as, desk_user, ana):
+    login_as(desk_user)
+    resp = client.post("/frontdesk/calls", data=call_form())
+    assert resp.status_code == 303
+    assert "Carlos Souza" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_bad_input_is_422_with_errors_next_to_fields(client, login_as, desk_user, ana):
+    login_as(desk_user)
+    data = call_form(phone="12", message="", caller_name="")
+    resp = client.post("/frontdesk/calls", data=data, headers=HX)
+    assert resp.status_code == 422
+    assert resp.headers["HX-Retarget"] == "#call-form"
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith('<form id="call-form"')
+    assert 'id="phone-error"' in body and "not a valid phone number" in body
+    assert 'id="message-error"' in body and 'id="caller_name-error"' in body
+    assert db.session.scalar(select(Call)) is None
+    # Without htmx the whole page comes back, still 422.
+    resp = client.post("/frontdesk/calls", data=data)
+    assert resp.status_code == 422 and "<html" in resp.get_data(as_text=True)
+
+
+def test_callback_must_be_in_the_future(client, login_as, desk_user, ana):
+    login_as(desk_user)
+    past = call_form(outcome="callback", callback_due=local_input(-timedelta(hours=1)))
+    resp = client.post("/frontdesk/calls", data=past, headers=HX)
+    assert resp.status_code == 422
+    assert "must be in the future" in resp.get_data(as_text=True)
+    future = call_form(outcome="callback", callback_due=local_input(timedelta(hours=2)))
+    assert client.post("/frontdesk/calls", data=future, headers=HX).status_code == 200
+    call = db.session.scalar(select(Call))
+    assert call.outcome == "callback" and call.callback_due_at is not None
+
+
+def test_unknown_person_refused(client, login_as, desk_user):
+    login_as(desk_user)
+    resp = client.post("/frontdesk/calls", data=call_form(for_whom="Nobody Here"), headers=HX)
+    assert resp.status_code == 422 and 'id="for_whom-error"' in resp.get_data(as_text=True)
+
+
+def test_anonymous_htmx_gets_401_with_redirect(client):
+    for method, url in [("get", "/frontdesk/"), ("post", "/frontdesk/calls"),
+                        ("get", "/frontdesk/calls/lookup?phone=11987654321")]:
+        resp = getattr(client, method)(url, headers=HX)
+        assert resp.status_code == 401
+        assert "/login" in resp.headers["HX-Redirect"]
+
+
+def test_staff_cannot_use_the_console(client, login_as, ana):
+    login_as(ana)
+    assert client.get("/frontdesk/").status_code == 403
+    assert client.post("/frontdesk/calls", data=call_form()).status_code == 403
+
+
+def test_same_caller_whatever_the_format(client, login_as, desk_user, ana, log_call):
+    log_call(phone="(11) 98765-4321")
+    log_call(phone="+55 11 98765 4321", caller_name="Carlos S.")
+    log_call(phone="011987654321")
+    phones = set(db.session.scalars(select(Call.phone)))
+    assert phones == {"+5511987654321"}
+    login_as(desk_user)
+    resp = client.get("/frontdesk/calls/lookup", query_string={"phone": "011 98765-4321"},
+                      headers=HX)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and body.lstrip().startswith('<div id="caller-fields"')
+    # The most recent call's name and company are pre-filled.
+    assert 'value="Carlos Souza"' in body and 'value="Souza Transportes"' in body
+    assert "3 calls" in body
+    # What the receptionist already typed wins.
+    resp = client.get("/frontdesk/calls/lookup",
+                      query_string={"phone": "11987654321", "caller_name": "Maria"}, headers=HX)
+    assert 'value="Maria"' in resp.get_data(as_text=True)
+    # An incomplete number changes nothing on the page.
+    assert client.get("/frontdesk/calls/lookup?phone=119", headers=HX).status_code == 204
+    resp = client.get("/frontdesk/calls/lookup?phone=1133334444", headers=HX)
+    assert "First call" in resp.get_data(as_text=True)
+
+
+def test_filters_search_and_pagination(client, login_as, desk_user, ana, bruno, log_call, app):
+    for i in range(30):
+        log_call(caller_name=f"Caller {i:02d}", company="Acme" if i % 2 else "Beta Ltda")
+    log_call(caller_name="Zélia Prado", for_whom="bruno@example.com", message="Orçamento 2027",
+             phone="(21) 2555-0101")
+    login_as(desk_user)
+    page1 = client.get("/frontdesk/", headers=HX).get_data(as_text=True)
+    assert page1.count('<tr id="call-') == app.config["PAGE_SIZE"]
+    assert "Page 1 of 2" in page1
+    page2 = client.get("/frontdesk/?page=2", headers=HX).get_data(as_text=True)
+    assert page2.count('<tr id="call-') == 31 - app.config["PAGE_SIZE"]
+    by_person = client.get(f"/frontdesk/?person={bruno.id}", headers=HX).get_data(as_text=True)
+    assert by_person.count('<tr id="call-') == 1 and "Zélia Prado" in by_person
+    for q in ("zélia", "orçamento", "2555-0101", "+552125550101"):
+        found = client.get("/frontdesk/", query_string={"q": q}, headers=HX).get_data(as_text=True)
+        assert found.count('<tr id="call-') == 1, q
+    acme = client.get("/frontdesk/?q=acme&view=all", headers=HX).get_data(as_text=True)
+    assert "15 items" in acme
+    old = db.session.scalar(select(Call).where(Call.caller_name == "Caller 00"))
+    old.created_at = old.created_at - timedelta(days=10)
+    db.session.commit()
+    today = client.get("/frontdesk/?view=all&q=Caller%2000", headers=HX).get_data(as_text=True)
+    assert "Caller 00" in today
+    assert "Caller 00" not in client.get("/frontdesk/?q=Caller%2000", headers=HX).get_data(
+        as_text=True
+    )
+    day = (old.created_at.date()).isoformat()
+    ranged = client.get(f"/frontdesk/?view=all&from={day}&to={day}", headers=HX)
+    assert ranged.get_data(as_text=True).count('<tr id="call-') == 1
+
+
+def test_open_and_overdue_filters(client, login_as, desk_user, ana, log_call):
+    log_call(outcome="handled", caller_name="Handled One", message="")
+    cb = log_call(outcome="callback", caller_name="Late Caller",
+                  callback_due=local_input(timedelta(hours=1)))
+    log_call(caller_name="Open Message")
+    cb.callback_due_at = cb.created_at - timedelta(minutes=5)
+    db.session.commit()
+    login_as(desk_user)
+    open_ = client.get("/frontdesk/?view=open", headers=HX).get_data(as_text=True)
+    assert "Late Caller" in open_ and "Open Message" in open_ and "Handled One" not in open_
+    overdue = client.get("/frontdesk/?view=overdue", headers=HX).get_data(as_text=True)
+    assert overdue.count('<tr id="call-') == 1 and 'class="overdue' in overdue
+
+
+def test_csv_export_escapes_formulas(client, login_as, desk_user, ana, log_call):
+    log_call(caller_name="=HYPERLINK(\"http://evil\")", company="+cmd", message="@SUM(A1)")
+    log_call(caller_name="Normal Name", company="-minus")
+    login_as(desk_user)
+    resp = client.get("/frontdesk/calls.csv?view=all")
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+    assert rows[0][0] == "id" and len(rows) == 3
+    cells = [c for row in rows[1:] for c in row]
+    assert "'=HYPERLINK(\"http://evil\")" in cells and "'+cmd" in cells
+    assert "'@SUM(A1)" in cells and "'-minus" in cells and "Normal Name" in cells
+    assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)

@@ -1,0 +1,71 @@
+"""Callback reminders: a periodic job, once per callback, through the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Notification
+from portal.models.frontdesk import Call
+from tests.frontdesk.conftest import local_input
+from worker.jobs.frontdesk import remind_due_callbacks
+
+
+def _due(call: Call, minutes: int = 5) -> None:
+    call.callback_due_at = call.created_at - timedelta(minutes=minutes)
+    db.session.commit()
+
+
+def test_reminder_sent_once_when_due(ana, log_call, smtp_sink, run_jobs):
+    due = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)))
+    log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)),
+             caller_name="Not Yet")
+    returned = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)),
+                        caller_name="Already Returned")
+    _due(due)
+    _due(returned)
+    returned.status = "returned"
+    db.session.commit()
+    due_id = due.id
+    run_jobs()  # the "message taken" e-mails
+    before = len(smtp_sink.wait_for(3))
+
+    assert remind_due_callbacks() == 1
+    assert remind_due_callbacks() == 0  # the second run finds nothing to do
+    run_jobs()
+    messages = smtp_sink.wait_for(before + 1)
+    assert len(messages) == before + 1
+    reminder = messages[-1]
+    assert reminder["X-Sink-Rcpts"] == "ana@example.com"
+    assert "Callback due" in reminder["Subject"] and "Carlos Souza" in reminder["Subject"]
+    db.session.expire_all()
+    assert db.session.get(Call, due_id).reminder_sent_at is not None
+    kinds = db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.kind == "frontdesk.callback_due")
+    )
+    assert kinds == 1
+
+
+def test_reminder_through_the_queue(app, ana, log_call, smtp_sink, run_jobs):
+    from portal.enqueue import get_queue
+
+    due = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)))
+    _due(due)
+    # What the scheduler does every minute, twice (e.g. two overlapping runs).
+    get_queue("default").enqueue(remind_due_callbacks)
+    get_queue("default").enqueue(remind_due_callbacks)
+    run_jobs()
+    run_jobs()
+    subjects = [m["Subject"] for m in smtp_sink.wait_for(2)]
+    assert sum("Callback due" in s for s in subjects) == 1
+
+
+def test_cron_registers_the_reminder():
+    from rq import cron as rq_cron
+
+    import worker.cron  # noqa: F401
+
+    entries = [e for e in rq_cron._job_data_registry if e["func"] is remind_due_callbacks]
+    assert entries and entries[0]["queue_name"] == "default" and entries[0]["interval"] == 60
