@@ -1,0 +1,111 @@
+"""Supplies and purchasing: catalogue, stock, counts, suggestions, orders, approvals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from portal import ui
+
+bp = Blueprint("supplies", __name__, url_prefix="/supplies")
+
+
+def _pending(user: Any) -> int:
+    from portal.models.supplies import PENDING_APPROVAL
+    from portal.services import supplies
+
+    return supplies.count_orders((PENDING_APPROVAL,))
+
+
+ui.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200)
+ui.nav_item(_l("Orders"), "supplies.orders", "supplies.view", order=210)
+ui.nav_item(_l("Approvals"), "supplies.queue", "purchase.approve", order=220, badge=_pending)
+
+
+@ui.card("supplies-approvals", "purchase.approve", order=200)
+def approvals_card(user: Any) -> dict[str, Any]:
+    from portal.models.supplies import PENDING_APPROVAL
+    from portal.services import supplies
+
+    n = supplies.count_orders((PENDING_APPROVAL,))
+    return {
+        "title": _("Orders to approve"),
+        "value": n,
+        "hint": _("Oldest first, with the budget each would use."),
+        "url": url_for("supplies.queue"),
+        "tone": "warning" if n else "success",
+    }
+
+
+@ui.card("supplies-spend", "purchase.approve", order=210)
+def spend_card(user: Any) -> dict[str, Any]:
+    from portal.services import supplies
+
+    rows = [(c, used) for c, used in supplies.spend_by_category() if c.monthly_budget]
+    total_budget = sum((c.monthly_budget for c, _u in rows), start=0)
+    total_used = sum((u for _c, u in rows), start=0)
+    pairs = [(c.name[:8], float(u)) for c, u in rows]
+    return {
+        "title": _("Spend this month"),
+        "value": supplies.money(total_used),
+        "hint": _("of %(budget)s budgeted", budget=supplies.money(total_budget)),
+        "url": url_for("supplies.settings") if user.can("budgets.manage") else None,
+        "tone": "danger" if total_budget and total_used > total_budget else "info",
+        "chart": {
+            "label": _("Spend by category this month"),
+            "values": [v for _l2, v in pairs] or [0],
+            "pairs": pairs,
+        }
+        if pairs
+        else None,
+        "items": [
+            (_("%(cat)s: %(used)s of %(budget)s", cat=c.name, used=supplies.money(u),
+               budget=supplies.money(c.monthly_budget)), None)
+            for c, u in rows
+            if u > c.monthly_budget
+        ],
+    }
+
+
+@ui.card("supplies-low", "supplies.view", order=220)
+def low_card(user: Any) -> dict[str, Any]:
+    from portal.services import supplies
+
+    n = supplies.low_stock_count()
+    return {
+        "title": _("Reorder suggestions"),
+        "value": n,
+        "hint": _("Items at or below their reorder point, counting what is on order."),
+        "url": url_for("supplies.suggestions"),
+        "tone": "warning" if n else "success",
+    }
+
+
+@ui.card("supplies-receive", "supplies.manage", order=230)
+def receive_card(user: Any) -> dict[str, Any]:
+    from portal.models.supplies import RECEIVABLE_STATUSES
+    from portal.services import supplies
+
+    n = supplies.count_orders(RECEIVABLE_STATUSES)
+    return {
+        "title": _("Orders to receive"),
+        "value": n,
+        "url": url_for("supplies.orders", status="open"),
+        "tone": "info",
+    }
+
+
+@ui.card("supplies-counts", "stock.count", order=240)
+def counts_card(user: Any) -> dict[str, Any]:
+    from portal.services import supplies
+
+    n = supplies.open_counts()
+    return {
+        "title": _("Stock counts in progress"),
+        "value": n,
+        "url": url_for("supplies.counts"),
+        "tone": "warning" if n else "neutral",
+    }

@@ -1,0 +1,820 @@
+"""Supplies views: parse, call one service, commit once, respond (fragment or page)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, flash, make_response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import htmx
+from portal.blueprints.supplies import bp
+from portal.errors import DomainError, ValidationError
+from portal.extensions import db
+from portal.models import User
+from portal.models.supplies import MOVEMENT_LABELS, ORDER_STATUSES, STATUS_LABELS, SupplyItem
+from portal.pagination import paginate
+from portal.security import requires
+from portal.services import supplies
+
+
+def _errors(error: DomainError) -> dict[str, str]:
+    return {error.field or "_form": error.message}
+
+
+def _version() -> int | None:
+    value = request.form.get("version")
+    return int(value) if value and value.isdigit() else None
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text.encode("utf-8-sig"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+# --- catalogue: items -------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("supplies.view")
+def index():
+    return htmx.redirect_to(url_for("supplies.items"))
+
+
+@bp.get("/items")
+@requires("supplies.view")
+def items():
+    q = request.args.get("q", "")
+    category_id = _int_arg("category")
+    status = request.args.get("status", "active")
+    page = paginate(supplies.list_items(q=q, category_id=category_id, status=status))
+    return htmx.render(
+        "supplies/items.html",
+        "supplies/_partials/_item_rows.html",
+        page=page,
+        q=q,
+        category_id=category_id,
+        status=status,
+        categories=supplies.list_categories(),
+    )
+
+
+@bp.get("/items.csv")
+@requires("supplies.view")
+def items_export():
+    stmt = supplies.list_items(
+        q=request.args.get("q", ""),
+        category_id=_int_arg("category"),
+        status=request.args.get("status", ""),
+    )
+    return _csv_response(supplies.export_items_csv(stmt), "items.csv")
+
+
+def _item_form(item: SupplyItem | None, values: dict[str, Any], errors: dict[str, str], status=200):
+    return (
+        render_template(
+            "supplies/item_form.html",
+            item=item,
+            values=values,
+            errors=errors,
+            categories=supplies.list_categories(),
+            suppliers=supplies.list_suppliers_all(active_only=False),
+        ),
+        status,
+    )
+
+
+def _item_values(item: SupplyItem | None) -> dict[str, Any]:
+    if item is None:
+        return {"unit": "un", "pack_size": 1, "active": True, "unit_cost": "0.00"}
+    return {f: getattr(item, f) for f in supplies.ITEM_FIELDS}
+
+
+def _posted_item() -> dict[str, Any]:
+    data: dict[str, Any] = {f: request.form.get(f, "") for f in supplies.ITEM_FIELDS}
+    data["active"] = request.form.get("active") == "y"
+    return data
+
+
+@bp.get("/items/new")
+@requires("supplies.manage")
+def item_new():
+    return _item_form(None, _item_values(None), {})
+
+
+@bp.post("/items")
+@requires("supplies.manage")
+def item_create():
+    data = _posted_item()
+    try:
+        item = supplies.save_item(None, actor=current_user, data=data)
+    except DomainError as error:
+        db.session.rollback()
+        return _item_form(None, data, _errors(error), 422)
+    db.session.commit()
+    flash(_("Item %(name)s created.", name=item.name), "success")
+    return htmx.redirect_to(url_for("supplies.item", item_id=item.id))
+
+
+@bp.get("/items/<int:item_id>")
+@requires("supplies.view")
+def item(item_id: int):
+    item = supplies.get_item_or_404(item_id)
+    page = paginate(supplies.list_movements(item))
+    return htmx.render(
+        "supplies/item.html",
+        "supplies/_partials/_movements.html",
+        item=item,
+        page=page,
+        labels=MOVEMENT_LABELS,
+        people=supplies.users_with_role("staff"),
+        errors={},
+        values={},
+    )
+
+
+@bp.get("/items/<int:item_id>/edit")
+@requires("supplies.manage")
+def item_edit(item_id: int):
+    item = supplies.get_item_or_404(item_id)
+    return _item_form(item, _item_values(item), {})
+
+
+@bp.post("/items/<int:item_id>")
+@requires("supplies.manage")
+def item_update(item_id: int):
+    item = supplies.get_item_or_404(item_id)
+    data = _posted_item()
+    try:
+        supplies.save_item(item, actor=current_user, data=data)
+    except DomainError as error:
+        db.session.rollback()
+        return _item_form(item, data, _errors(error), 422)
+    db.session.commit()
+    flash(_("Item %(name)s saved.", name=item.name), "success")
+    return htmx.redirect_to(url_for("supplies.item", item_id=item.id))
+
+
+@bp.post("/items/<int:item_id>/stock")
+@requires("supplies.manage")
+def item_stock(item_id: int):
+    """Issue (to a person) or receive stock outside an order."""
+    item = supplies.get_item_or_404(item_id)
+    kind = request.form.get("kind", "issue")
+    values = request.form.to_dict()
+    try:
+        if kind == "receipt":
+            supplies.receive_stock(
+                item, quantity=values.get("quantity"), actor=current_user,
+                reason=values.get("reason"),
+            )
+        else:
+            person_id = values.get("issued_to_id")
+            person = db.session.get(User, int(person_id)) if person_id else None
+            supplies.issue_stock(
+                item,
+                quantity=values.get("quantity"),
+                actor=current_user,
+                issued_to=person,
+                department_id=person.department_id if person else None,
+                reason=values.get("reason"),
+            )
+    except DomainError as error:
+        db.session.rollback()
+        item = supplies.get_item_or_404(item_id)
+        people = supplies.users_with_role("staff")
+        if htmx.wants_fragment():
+            return render_template(
+                "supplies/_partials/_stock_form.html",
+                item=item, people=people, errors=_errors(error), values=values,
+            ), 422
+        return render_template(
+            "supplies/item.html",
+            item=item, page=paginate(supplies.list_movements(item)), labels=MOVEMENT_LABELS,
+            people=people, errors=_errors(error), values=values,
+        ), 422
+    db.session.commit()
+    flash(_("Stock of %(name)s is now %(n)d.", name=item.name, n=item.on_hand), "success")
+    return htmx.redirect_to(url_for("supplies.item", item_id=item.id))
+
+
+@bp.get("/items/import")
+@requires("supplies.manage")
+def items_import_form():
+    return render_template("supplies/import.html", errors={}, rows=[])
+
+
+@bp.post("/items/import")
+@requires("supplies.manage")
+def items_import():
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationError(_("Choose a CSV file."), field="file")
+        created, updated = supplies.import_items_csv(upload.read(), actor=current_user)
+    except supplies.ImportRejected as error:
+        db.session.rollback()
+        return render_template("supplies/import.html", errors=_errors(error), rows=error.rows), 422
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("supplies/import.html", errors=_errors(error), rows=[]), 422
+    db.session.commit()
+    flash(_("Imported: %(c)d new, %(u)d updated.", c=created, u=updated), "success")
+    return htmx.redirect_to(url_for("supplies.items"))
+
+
+# --- catalogue: suppliers ---------------------------------------------------------------------
+
+
+@bp.get("/suppliers")
+@requires("supplies.view")
+def suppliers():
+    q = request.args.get("q", "")
+    page = paginate(supplies.list_suppliers(q=q))
+    return htmx.render(
+        "supplies/suppliers.html", "supplies/_partials/_supplier_rows.html", page=page, q=q
+    )
+
+
+def _supplier_form(supplier, values, errors, status=200):
+    return render_template(
+        "supplies/supplier_form.html", supplier=supplier, values=values, errors=errors
+    ), status
+
+
+SUPPLIER_FIELDS = ["name", "order_email", "phone", "lead_time_days", "min_order_value"]
+
+
+@bp.get("/suppliers/new")
+@requires("supplies.manage")
+def supplier_new():
+    return _supplier_form(None, {"lead_time_days": 3, "min_order_value": "0.00", "active": True}, {})
+
+
+@bp.post("/suppliers")
+@requires("supplies.manage")
+def supplier_create():
+    data: dict[str, Any] = {f: request.form.get(f, "") for f in SUPPLIER_FIELDS}
+    data["active"] = request.form.get("active") == "y"
+    try:
+        supplier = supplies.save_supplier(None, actor=current_user, data=data)
+    except DomainError as error:
+        db.session.rollback()
+        return _supplier_form(None, data, _errors(error), 422)
+    db.session.commit()
+    flash(_("Supplier %(name)s created.", name=supplier.name), "success")
+    return htmx.redirect_to(url_for("supplies.suppliers"))
+
+
+@bp.get("/suppliers/<int:supplier_id>")
+@requires("supplies.manage")
+def supplier_edit(supplier_id: int):
+    supplier = supplies.get_supplier_or_404(supplier_id)
+    values = {f: getattr(supplier, f) for f in [*SUPPLIER_FIELDS, "active"]}
+    return _supplier_form(supplier, values, {})
+
+
+@bp.post("/suppliers/<int:supplier_id>")
+@requires("supplies.manage")
+def supplier_update(supplier_id: int):
+    supplier = supplies.get_supplier_or_404(supplier_id)
+    data: dict[str, Any] = {f: request.form.get(f, "") for f in SUPPLIER_FIELDS}
+    data["active"] = request.form.get("active") == "y"
+    try:
+        supplies.save_supplier(supplier, actor=current_user, data=data)
+    except DomainError as error:
+        db.session.rollback()
+        return _supplier_form(supplier, data, _errors(error), 422)
+    db.session.commit()
+    flash(_("Supplier %(name)s saved.", name=supplier.name), "success")
+    return htmx.redirect_to(url_for("supplies.suppliers"))
+
+
+# --- reorder suggestions ----------------------------------------------------------------------
+
+
+@bp.get("/suggestions")
+@requires("supplies.view")
+def suggestions():
+    return render_template(
+        "supplies/suggestions.html", rows=supplies.suggestions(), errors={}
+    )
+
+
+@bp.post("/suggestions/order")
+@requires("purchase.create")
+def suggestions_order():
+    try:
+        orders = supplies.drafts_from_suggestions(
+            request.form.getlist("items"), actor=current_user
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "supplies/suggestions.html", rows=supplies.suggestions(), errors=_errors(error)
+        ), 422
+    db.session.commit()
+    flash(
+        _("Draft orders created: %(numbers)s.", numbers=", ".join(o.number for o in orders)),
+        "success",
+    )
+    if len(orders) == 1:
+        return htmx.redirect_to(url_for("supplies.order", order_id=orders[0].id))
+    return htmx.redirect_to(url_for("supplies.orders", status="draft"))
+
+
+# --- stock counts -----------------------------------------------------------------------------
+
+
+@bp.get("/counts")
+@requires("stock.count")
+def counts():
+    page = paginate(supplies.list_counts())
+    return render_template(
+        "supplies/counts.html", page=page, categories=supplies.list_categories(), errors={}
+    )
+
+
+@bp.post("/counts")
+@requires("stock.count")
+def count_start():
+    category = request.form.get("category_id", "")
+    try:
+        count = supplies.start_count(
+            actor=current_user, category_id=int(category) if category.isdigit() else None
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "supplies/counts.html",
+            page=paginate(supplies.list_counts()),
+            categories=supplies.list_categories(),
+            errors=_errors(error),
+        ), 422
+    db.session.commit()
+    return htmx.redirect_to(url_for("supplies.count", count_id=count.id))
+
+
+@bp.get("/counts/<int:count_id>")
+@requires("stock.count")
+def count(count_id: int):
+    count = supplies.get_count_or_404(count_id)
+    return render_template(
+        "supplies/count.html", count=count, lines=supplies.count_lines(count), errors={}
+    )
+
+
+@bp.post("/counts/<int:count_id>/lines/<int:line_id>")
+@requires("stock.count")
+def count_line(count_id: int, line_id: int):
+    count = supplies.get_count_or_404(count_id)
+    line = supplies.get_count_line_or_404(count, line_id)
+    try:
+        supplies.set_counted(line, counted=request.form.get("counted"))
+    except DomainError as error:
+        db.session.rollback()
+        line = supplies.get_count_line_or_404(count, line_id)
+        if htmx.wants_fragment():
+            return render_template(
+                "supplies/_partials/_count_line.html", line=line, count=count,
+                error=error.message, value=request.form.get("counted", ""),
+            ), 422
+        raise
+    db.session.commit()
+    if htmx.wants_fragment():
+        return render_template(
+            "supplies/_partials/_count_line.html", line=line, count=count, error=None, value=None
+        )
+    return htmx.redirect_to(url_for("supplies.count", count_id=count.id))
+
+
+@bp.post("/counts/<int:count_id>/post")
+@requires("stock.count")
+def count_post(count_id: int):
+    count = supplies.get_count_or_404(count_id)
+    try:
+        n = supplies.post_count(count, actor=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        count = supplies.get_count_or_404(count_id)
+        return render_template(
+            "supplies/count.html", count=count, lines=supplies.count_lines(count),
+            errors=_errors(error),
+        ), 422
+    db.session.commit()
+    flash(_("Count posted: %(n)d adjustment(s) written to the ledger.", n=n), "success")
+    return htmx.redirect_to(url_for("supplies.count", count_id=count.id))
+
+
+# --- purchase orders --------------------------------------------------------------------------
+
+
+@bp.get("/orders")
+@requires("supplies.view")
+def orders():
+    status = request.args.get("status", "")
+    q = request.args.get("q", "")
+    page = paginate(supplies.list_orders(status=status, q=q))
+    return htmx.render(
+        "supplies/orders.html",
+        "supplies/_partials/_order_rows.html",
+        page=page,
+        status=status,
+        q=q,
+        statuses=ORDER_STATUSES,
+        labels=STATUS_LABELS,
+    )
+
+
+@bp.get("/orders/new")
+@requires("purchase.create")
+def order_new():
+    return render_template(
+        "supplies/order_new.html", suppliers=supplies.list_suppliers_all(), errors={}, values={}
+    )
+
+
+@bp.post("/orders")
+@requires("purchase.create")
+def order_create():
+    supplier_id = request.form.get("supplier_id", "")
+    try:
+        supplier = supplies.get_supplier_or_404(int(supplier_id)) if supplier_id.isdigit() else None
+        if supplier is None:
+            raise ValidationError(_("Choose a supplier."), field="supplier_id")
+        order = supplies.create_order(
+            supplier=supplier, actor=current_user, notes=request.form.get("notes")
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "supplies/order_new.html", suppliers=supplies.list_suppliers_all(),
+            errors=_errors(error), values=request.form.to_dict(),
+        ), 422
+    db.session.commit()
+    return htmx.redirect_to(url_for("supplies.order", order_id=order.id))
+
+
+def _order_page(order, errors=None, values=None, status=200):
+    return render_template(
+        "supplies/order.html",
+        order=order,
+        receipts=supplies.list_receipts(order),
+        items=db.session.scalars(
+            supplies.list_items(status="active").where(SupplyItem.supplier_id == order.supplier_id)
+        ).all()
+        if order.status == "draft"
+        else [],
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/orders/<int:order_id>")
+@requires("supplies.view")
+def order(order_id: int):
+    order = supplies.get_order_or_404(order_id)
+    if supplies.refresh_submission(order):
+        db.session.commit()
+    return _order_page(order)
+
+
+@bp.get("/orders/<int:order_id>/submission")
+@requires("supplies.view")
+def order_submission(order_id: int):
+    """The live submission state (polled while the outbox row is pending)."""
+    order = supplies.get_order_or_404(order_id)
+    if supplies.refresh_submission(order):
+        db.session.commit()
+    return htmx.render(
+        "supplies/order.html", "supplies/_partials/_submission.html", order=order,
+        receipts=[], items=[], errors={}, values={},
+    )
+
+
+@bp.get("/orders/<int:order_id>/pdf")
+@requires("supplies.view")
+def order_pdf(order_id: int):
+    order = supplies.get_order_or_404(order_id)
+    return Response(
+        supplies.order_pdf(order),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{order.number}.pdf"'},
+    )
+
+
+def _order_action(order_id: int, action, success: str | None = None):
+    order = supplies.get_order_or_404(order_id)
+    try:
+        action(order)
+    except ValidationError as error:
+        db.session.rollback()
+        order = supplies.get_order_or_404(order_id)
+        return _order_page(order, _errors(error), request.form.to_dict(), 422)
+    db.session.commit()
+    if success:
+        flash(success, "success")
+    return htmx.redirect_to(url_for("supplies.order", order_id=order_id))
+
+
+@bp.post("/orders/<int:order_id>/lines")
+@requires("purchase.create")
+def order_add_line(order_id: int):
+    item_id = request.form.get("item_id", "")
+    item = db.session.get(SupplyItem, int(item_id)) if item_id.isdigit() else None
+    return _order_action(
+        order_id,
+        lambda o: supplies.add_line(
+            o, item=item, quantity=request.form.get("quantity"), actor=current_user,
+            seen_version=_version(),
+        ),
+    )
+
+
+@bp.post("/orders/<int:order_id>/lines/<int:line_id>/delete")
+@requires("purchase.create")
+def order_remove_line(order_id: int, line_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.remove_line(
+            o, line_id=line_id, actor=current_user, seen_version=_version()
+        ),
+    )
+
+
+@bp.post("/orders/<int:order_id>/submit")
+@requires("purchase.create")
+def order_submit(order_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.submit_order(o, actor=current_user, seen_version=_version()),
+        _("Order submitted for approval."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@requires("purchase.create")
+def order_cancel(order_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.cancel_order(
+            o, actor=current_user, reason=request.form.get("reason", ""), seen_version=_version()
+        ),
+        _("Order cancelled."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/close")
+@requires("supplies.manage")
+def order_close(order_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.close_order(o, actor=current_user, seen_version=_version()),
+        _("Order closed."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/receive")
+@requires("supplies.manage")
+def order_receive(order_id: int):
+    quantities = {
+        int(k[4:]): v for k, v in request.form.items() if k.startswith("qty-") and k[4:].isdigit()
+    }
+    return _order_action(
+        order_id,
+        lambda o: supplies.receive_order(
+            o, actor=current_user, quantities=quantities, note=request.form.get("note"),
+            seen_version=_version(),
+        ),
+        _("Delivery recorded."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/submission/confirm")
+@requires("supplies.manage")
+def order_confirm_sent(order_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.confirm_submission(o, actor=current_user),
+        _("Marked as received by the supplier."),
+    )
+
+
+@bp.post("/orders/<int:order_id>/submission/resend")
+@requires("supplies.manage")
+def order_resend(order_id: int):
+    return _order_action(
+        order_id,
+        lambda o: supplies.resend_submission(o, actor=current_user),
+        _("The order will be sent to the supplier again."),
+    )
+
+
+# --- approvals --------------------------------------------------------------------------------
+
+
+def _queue_context() -> dict[str, Any]:
+    return {
+        "entries": supplies.approval_queue(),
+        "on_behalf": supplies.approved_on_behalf_of(current_user),
+    }
+
+
+@bp.get("/approvals")
+@requires("purchase.approve")
+def queue():
+    return htmx.render(
+        "supplies/queue.html", "supplies/_partials/_queue.html", **_queue_context(), refused=[]
+    )
+
+
+def _decided_row(order, message: str):
+    return render_template("supplies/_partials/_queue_decided.html", order=order, message=message)
+
+
+@bp.post("/orders/<int:order_id>/approve")
+@requires("purchase.approve")
+def order_approve(order_id: int):
+    order = supplies.get_order_or_404(order_id)
+    supplies.approve_order(order, approver=current_user, seen_version=_version())
+    db.session.commit()
+    if htmx.wants_fragment():
+        return _decided_row(order, _("Approved"))
+    flash(_("%(number)s approved.", number=order.number), "success")
+    return htmx.redirect_to(request.form.get("next") or url_for("supplies.order", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/reject")
+@requires("purchase.approve")
+def order_reject(order_id: int):
+    order = supplies.get_order_or_404(order_id)
+    try:
+        supplies.reject_order(
+            order, approver=current_user, reason=request.form.get("reason", ""),
+            seen_version=_version(),
+        )
+    except ValidationError as error:
+        db.session.rollback()
+        order = supplies.get_order_or_404(order_id)
+        if htmx.wants_fragment():
+            response = make_response(
+                render_template(
+                    "supplies/_partials/_reject_form.html",
+                    order=order, error=error.message, compact=True,
+                ),
+                422,
+            )
+            response.headers["HX-Retarget"] = f"#reject-{order.id}"
+            response.headers["HX-Reswap"] = "outerHTML"
+            return response
+        return _order_page(order, _errors(error), request.form.to_dict(), 422)
+    db.session.commit()
+    if htmx.wants_fragment():
+        return _decided_row(order, _("Sent back to the requester"))
+    flash(_("%(number)s sent back to the requester.", number=order.number), "success")
+    return htmx.redirect_to(request.form.get("next") or url_for("supplies.order", order_id=order.id))
+
+
+@bp.post("/approvals/bulk")
+@requires("purchase.approve")
+def bulk_approve():
+    try:
+        done, refused = supplies.bulk_approve(request.form.getlist("orders"), approver=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return htmx.redirect_to(url_for("supplies.queue"))
+    db.session.commit()
+    if done:
+        flash(
+            _("Approved: %(numbers)s.", numbers=", ".join(o.number for o in done)), "success"
+        )
+    for number, reason in refused:
+        flash(f"{number}: {reason}", "error")
+    return htmx.redirect_to(url_for("supplies.queue"))
+
+
+# --- budgets, rules, absences -----------------------------------------------------------------
+
+
+def _settings_page(errors=None, status=200):
+    return render_template(
+        "supplies/settings.html",
+        spend=supplies.spend_by_category(),
+        rules=supplies.list_rules(),
+        categories=supplies.list_categories(),
+        errors=errors or {},
+    ), status
+
+
+@bp.get("/settings")
+@requires("budgets.manage")
+def settings():
+    return _settings_page()
+
+
+@bp.post("/settings/budgets")
+@requires("budgets.manage")
+def budgets_update():
+    try:
+        for category in supplies.list_categories():
+            key = f"budget-{category.id}"
+            if key in request.form:
+                supplies.set_budget(category, amount=request.form[key], actor=current_user)
+    except DomainError as error:
+        db.session.rollback()
+        return _settings_page(_errors(error), 422)
+    db.session.commit()
+    flash(_("Budgets saved."), "success")
+    return htmx.redirect_to(url_for("supplies.settings"))
+
+
+@bp.post("/settings/rules")
+@requires("budgets.manage")
+def rule_create():
+    try:
+        supplies.add_rule(
+            category_id=request.form.get("category_id"),
+            max_amount=request.form.get("max_amount"),
+            allow_delegate=request.form.get("allow_delegate") == "y",
+            actor=current_user,
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _settings_page(_errors(error), 422)
+    db.session.commit()
+    flash(_("Approval rule added."), "success")
+    return htmx.redirect_to(url_for("supplies.settings"))
+
+
+@bp.post("/settings/rules/<int:rule_id>/delete")
+@requires("budgets.manage")
+def rule_delete(rule_id: int):
+    supplies.delete_rule(rule_id, actor=current_user)
+    db.session.commit()
+    flash(_("Approval rule removed."), "success")
+    return htmx.redirect_to(url_for("supplies.settings"))
+
+
+def _absences_page(errors=None, values=None, status=200):
+    return render_template(
+        "supplies/absences.html",
+        delegations=supplies.list_delegations(current_user),
+        people=supplies.delegate_choices(current_user),
+        errors=errors or {},
+        values=values or {},
+        today=supplies.local_today(),
+    ), status
+
+
+@bp.get("/absences")
+@requires("purchase.delegate")
+def absences():
+    return _absences_page()
+
+
+@bp.post("/absences")
+@requires("purchase.delegate")
+def absence_create():
+    form = request.form
+    try:
+        supplies.create_delegation(
+            manager=current_user,
+            delegate_id=form.get("delegate_id"),
+            starts_on=_date(form.get("starts_on")),
+            ends_on=_date(form.get("ends_on")),
+            amount_limit=form.get("amount_limit"),
+            note=form.get("note"),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        return _absences_page(_errors(error), form.to_dict(), 422)
+    db.session.commit()
+    flash(_("Absence saved; your delegate was notified."), "success")
+    return htmx.redirect_to(url_for("supplies.absences"))
+
+
+@bp.post("/absences/<int:delegation_id>/cancel")
+@requires("purchase.delegate")
+def absence_cancel(delegation_id: int):
+    supplies.cancel_delegation(delegation_id, manager=current_user)
+    db.session.commit()
+    flash(_("Absence cancelled."), "success")
+    return htmx.redirect_to(url_for("supplies.absences"))

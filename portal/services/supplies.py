@@ -1,0 +1,1785 @@
+"""Supplies and purchasing rules: stock ledger, counts, suggestions, orders, approvals, delegation.
+
+Services flush, never commit.  Every change to an order is a conditional UPDATE on its version
+(optimistic lock), so two people acting on the same order at once get exactly one winner; stock
+leaves only through ``UPDATE ... WHERE on_hand >= :qty`` so it can never go negative.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_babel import format_currency, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
+from portal.extensions import db
+from portal.models import User, UserRole
+from portal.models.base import utcnow
+from portal.models.outbox import PENDING as OUTBOX_PENDING
+from portal.models.outbox import SENT as OUTBOX_SENT
+from portal.models.outbox import UNCERTAIN as OUTBOX_UNCERTAIN
+from portal.models.supplies import (
+    ADJUSTMENT,
+    APPROVED,
+    CANCELLED,
+    CLOSED,
+    DRAFT,
+    ISSUE,
+    OPEN_STATUSES,
+    PARTLY_RECEIVED,
+    PENDING_APPROVAL,
+    RECEIPT,
+    RECEIVABLE_STATUSES,
+    RECEIVED,
+    SENT,
+    STATUS_LABELS,
+    ApprovalRule,
+    Delegation,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    StockCount,
+    StockCountLine,
+    StockMovement,
+    Supplier,
+    SupplyAlert,
+    SupplyCategory,
+    SupplyItem,
+    local_today,
+)
+from portal.services import audit, notifications, outbox
+
+log = logging.getLogger(__name__)
+
+notifications.register_kind("supplies.approval_needed", _l("Purchase orders waiting for approval"))
+notifications.register_kind("supplies.order_decided", _l("My purchase orders approved or rejected"))
+notifications.register_kind("supplies.escalated", _l("Purchase orders waiting too long"))
+notifications.register_kind("supplies.low_stock", _l("Supplies running low"))
+notifications.register_kind("supplies.delegation", _l("Approval delegations"))
+
+SPENT_STATUSES = (APPROVED, SENT, PARTLY_RECEIVED, RECEIVED, CLOSED)
+CENT = Decimal("0.01")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _url(endpoint: str, **values: Any) -> str:
+    """url_for that also works in the worker (no request there)."""
+    try:
+        return url_for(endpoint, **values)
+    except RuntimeError:
+        with current_app.test_request_context():
+            return url_for(endpoint, **values)
+
+
+def money(value: Decimal | int | float | None) -> str:
+    return format_currency(value or 0, "BRL")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "America/Sao_Paulo")
+
+
+def month_bounds(today: date | None = None) -> tuple[datetime, datetime]:
+    """Start and end (UTC) of the local calendar month containing ``today``."""
+    today = today or local_today()
+    start = date(today.year, today.month, 1)
+    end = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    zone = _zone()
+    return (
+        datetime.combine(start, time(), zone).astimezone(UTC),
+        datetime.combine(end, time(), zone).astimezone(UTC),
+    )
+
+
+def _int(value: Any, field: str, *, minimum: int = 0) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationError(_("Enter a whole number."), field=field) from None
+    if number < minimum:
+        raise ValidationError(_("Enter a number of at least %(min)d.", min=minimum), field=field)
+    return number
+
+
+def _decimal(value: Any, field: str, *, required: bool = True) -> Decimal | None:
+    text = str(value if value is not None else "").strip().replace("R$", "").strip()
+    if not text:
+        if required:
+            raise ValidationError(_("Enter an amount."), field=field)
+        return None
+    if "," in text:  # Brazilian notation: 1.234,56
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(_("Enter an amount such as 12.50."), field=field) from None
+    if amount < 0 or not amount.is_finite():
+        raise ValidationError(_("The amount cannot be negative."), field=field)
+    return amount.quantize(CENT)
+
+
+def csv_safe(value: Any) -> str:
+    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported cells."""
+    text = "" if value is None else str(value)
+    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def users_with_role(role: str) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == role, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def list_categories() -> list[SupplyCategory]:
+    return list(db.session.scalars(select(SupplyCategory).order_by(SupplyCategory.name)))
+
+
+def list_suppliers_all(*, active_only: bool = True) -> list[Supplier]:
+    stmt = select(Supplier).order_by(Supplier.name)
+    if active_only:
+        stmt = stmt.where(Supplier.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def list_suppliers(*, q: str = ""):
+    stmt = select(Supplier).order_by(Supplier.name)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Supplier.name.ilike(like), Supplier.order_email.ilike(like)))
+    return stmt
+
+
+def list_items(*, q: str = "", category_id: int | None = None, status: str = ""):
+    """Select items for the catalogue page (category and supplier joined: one query a page)."""
+    stmt = select(SupplyItem).order_by(SupplyItem.name, SupplyItem.id)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(SupplyItem.name.ilike(like), SupplyItem.sku.ilike(like)))
+    if category_id:
+        stmt = stmt.where(SupplyItem.category_id == category_id)
+    if status == "active":
+        stmt = stmt.where(SupplyItem.active.is_(True))
+    elif status == "inactive":
+        stmt = stmt.where(SupplyItem.active.is_(False))
+    elif status == "low":
+        stmt = stmt.where(
+            SupplyItem.active.is_(True), SupplyItem.on_hand <= SupplyItem.reorder_point
+        )
+    return stmt
+
+
+def get_item_or_404(item_id: int) -> SupplyItem:
+    item = db.session.get(SupplyItem, item_id)
+    if item is None:
+        raise NotFound(_("This item does not exist."))
+    return item
+
+
+def get_supplier_or_404(supplier_id: int) -> Supplier:
+    supplier = db.session.get(Supplier, supplier_id)
+    if supplier is None:
+        raise NotFound(_("This supplier does not exist."))
+    return supplier
+
+
+ITEM_FIELDS = [
+    "sku",
+    "name",
+    "category_id",
+    "unit",
+    "pack_size",
+    "supplier_id",
+    "unit_cost",
+    "reorder_point",
+    "par_level",
+    "location",
+    "active",
+]
+
+
+def clean_item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate item fields (shared by the form and the CSV import)."""
+    sku = str(data.get("sku") or "").strip()
+    name = str(data.get("name") or "").strip()
+    if not sku:
+        raise ValidationError(_("Enter a SKU."), field="sku")
+    if len(sku) > 40:
+        raise ValidationError(_("The SKU is too long (40 characters at most)."), field="sku")
+    if not name:
+        raise ValidationError(_("Enter a name."), field="name")
+    pack = _int(data.get("pack_size") or 1, "pack_size", minimum=1)
+    reorder = _int(data.get("reorder_point") or 0, "reorder_point")
+    par = _int(data.get("par_level") or 0, "par_level")
+    if par < reorder:
+        raise ValidationError(
+            _("The par level must be at least the reorder point."), field="par_level"
+        )
+    category_id = data.get("category_id")
+    if not category_id or db.session.get(SupplyCategory, int(category_id)) is None:
+        raise ValidationError(_("Choose a category."), field="category_id")
+    supplier_id = data.get("supplier_id") or None
+    if supplier_id and db.session.get(Supplier, int(supplier_id)) is None:
+        raise ValidationError(_("Choose a supplier."), field="supplier_id")
+    return {
+        "sku": sku,
+        "name": name[:160],
+        "category_id": int(category_id),
+        "unit": (str(data.get("unit") or "un").strip() or "un")[:20],
+        "pack_size": pack,
+        "supplier_id": int(supplier_id) if supplier_id else None,
+        "unit_cost": _decimal(data.get("unit_cost") or "0", "unit_cost"),
+        "reorder_point": reorder,
+        "par_level": par,
+        "location": (str(data.get("location") or "").strip() or None),
+        "active": bool(data.get("active", True)),
+    }
+
+
+def save_item(item: SupplyItem | None, *, actor: User, data: dict[str, Any]) -> SupplyItem:
+    fields = clean_item_fields(data)
+    clash = db.session.scalar(select(SupplyItem.id).where(SupplyItem.sku == fields["sku"]))
+    if clash is not None and (item is None or clash != item.id):
+        raise ValidationError(_("Another item already uses this SKU."), field="sku")
+    if item is None:
+        item = SupplyItem(**fields)
+        db.session.add(item)
+        db.session.flush()
+        audit.record(actor, "supplies.item.create", item, {"sku": fields["sku"]})
+    else:
+        changes = audit.diff(item, ITEM_FIELDS, fields)
+        for key, value in fields.items():
+            setattr(item, key, value)
+        db.session.flush()
+        if changes:
+            audit.record(actor, "supplies.item.update", item, changes)
+    return item
+
+
+def save_supplier(supplier: Supplier | None, *, actor: User, data: dict[str, Any]) -> Supplier:
+    name = str(data.get("name") or "").strip()
+    email = str(data.get("order_email") or "").strip()
+    if not name:
+        raise ValidationError(_("Enter a name."), field="name")
+    if "@" not in email or " " in email:
+        raise ValidationError(_("Enter the e-mail address orders go to."), field="order_email")
+    clash = db.session.scalar(select(Supplier.id).where(Supplier.name == name))
+    if clash is not None and (supplier is None or clash != supplier.id):
+        raise ValidationError(_("Another supplier already has this name."), field="name")
+    fields = {
+        "name": name[:160],
+        "order_email": email[:254],
+        "phone": (str(data.get("phone") or "").strip() or None),
+        "lead_time_days": _int(data.get("lead_time_days") or 0, "lead_time_days"),
+        "min_order_value": _decimal(data.get("min_order_value") or "0", "min_order_value"),
+        "active": bool(data.get("active", True)),
+    }
+    if supplier is None:
+        supplier = Supplier(**fields)
+        db.session.add(supplier)
+        db.session.flush()
+        audit.record(actor, "supplies.supplier.create", supplier)
+    else:
+        changes = audit.diff(supplier, list(fields), fields)
+        for key, value in fields.items():
+            setattr(supplier, key, value)
+        db.session.flush()
+        if changes:
+            audit.record(actor, "supplies.supplier.update", supplier, changes)
+    return supplier
+
+
+CSV_COLUMNS = [
+    "sku",
+    "name",
+    "category",
+    "unit",
+    "pack_size",
+    "supplier",
+    "unit_cost",
+    "reorder_point",
+    "par_level",
+    "location",
+    "active",
+    "on_hand",
+]
+
+
+def export_items_csv(stmt) -> str:
+    """Write the selected items as CSV (formula-safe); streams one query."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for item in db.session.scalars(stmt):
+        writer.writerow(
+            [
+                csv_safe(item.sku),
+                csv_safe(item.name),
+                csv_safe(item.category.name),
+                csv_safe(item.unit),
+                item.pack_size,
+                csv_safe(item.supplier.name if item.supplier else ""),
+                f"{item.unit_cost:.2f}",
+                item.reorder_point,
+                item.par_level,
+                csv_safe(item.location or ""),
+                "yes" if item.active else "no",
+                item.on_hand,
+            ]
+        )
+    return out.getvalue()
+
+
+class ImportRejected(ValidationError):
+    """A CSV import with bad rows: nothing was imported; ``rows`` says what to fix."""
+
+    def __init__(self, rows: list[tuple[int, str]]) -> None:
+        super().__init__(
+            _("Nothing was imported: %(n)d row(s) need fixing.", n=len(rows)), field="file"
+        )
+        self.rows = rows
+
+
+def import_items_csv(data: bytes, *, actor: User) -> tuple[int, int]:
+    """Create or update items from CSV (matched by SKU); any bad row imports nothing."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(_("The file must be UTF-8 encoded CSV."), field="file") from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = {"sku", "name", "category"} - set(header)
+    if missing:
+        raise ValidationError(
+            _("Missing columns: %(cols)s.", cols=", ".join(sorted(missing))), field="file"
+        )
+    categories = {c.name.lower(): c.id for c in list_categories()}
+    suppliers = {s.name.lower(): s.id for s in list_suppliers_all(active_only=False)}
+    existing = {sku: i for sku, i in db.session.execute(select(SupplyItem.sku, SupplyItem.id))}
+    errors: list[tuple[int, str]] = []
+    cleaned: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        try:
+            category_id = categories.get(row.get("category", "").lower())
+            if category_id is None:
+                raise ValidationError(
+                    _("Unknown category “%(name)s”.", name=row.get("category", "")),
+                    field="category",
+                )
+            supplier_id = None
+            if row.get("supplier"):
+                supplier_id = suppliers.get(row["supplier"].lower())
+                if supplier_id is None:
+                    raise ValidationError(
+                        _("Unknown supplier “%(name)s”.", name=row["supplier"]), field="supplier"
+                    )
+            fields = clean_item_fields(
+                {
+                    **row,
+                    "category_id": category_id,
+                    "supplier_id": supplier_id,
+                    "active": row.get("active", "yes").lower() not in ("no", "0", "false", "n"),
+                }
+            )
+            if fields["sku"] in seen:
+                raise ValidationError(_("This SKU appears twice in the file."), field="sku")
+            seen.add(fields["sku"])
+            cleaned.append(fields)
+        except ValidationError as error:
+            errors.append((number, error.message))
+    if errors:
+        raise ImportRejected(errors)
+    if not cleaned:
+        raise ValidationError(_("The file has no rows."), field="file")
+    created = updated = 0
+    for fields in cleaned:
+        item_id = existing.get(fields["sku"])
+        if item_id is None:
+            db.session.add(SupplyItem(**fields))
+            created += 1
+        else:
+            item = db.session.get(SupplyItem, item_id)
+            for key, value in fields.items():
+                setattr(item, key, value)
+            updated += 1
+    db.session.flush()
+    audit.record(actor, "supplies.item.import", None, {"created": created, "updated": updated})
+    return created, updated
+
+
+# --- stock ledger -----------------------------------------------------------------------------
+
+
+def _move(
+    item: SupplyItem,
+    delta: int,
+    kind: str,
+    *,
+    actor: User | None,
+    reason: str | None = None,
+    issued_to: User | None = None,
+    department_id: int | None = None,
+    order_line_id: int | None = None,
+    count_id: int | None = None,
+) -> StockMovement:
+    """Change on-hand by ``delta`` and write the ledger row, atomically; never below zero."""
+    stmt = update(SupplyItem).where(SupplyItem.id == item.id)
+    if delta < 0:
+        stmt = stmt.where(SupplyItem.on_hand >= -delta)
+    result = db.session.execute(
+        stmt.values(on_hand=SupplyItem.on_hand + delta).execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(item)
+        raise ValidationError(
+            _(
+                "Only %(n)d %(unit)s of %(item)s on hand; you cannot take %(qty)d.",
+                n=item.on_hand,
+                unit=item.unit,
+                item=item.name,
+                qty=-delta,
+            ),
+            field="quantity",
+        )
+    movement = StockMovement(
+        item_id=item.id,
+        kind=kind,
+        quantity=delta,
+        reason=(reason or None) and reason[:300],
+        issued_to_id=issued_to.id if issued_to else None,
+        department_id=department_id,
+        actor_id=actor.id if actor else None,
+        order_line_id=order_line_id,
+        count_id=count_id,
+    )
+    db.session.add(movement)
+    db.session.flush()
+    db.session.refresh(item, ["on_hand"])
+    return movement
+
+
+def issue_stock(
+    item: SupplyItem,
+    *,
+    quantity: Any,
+    actor: User,
+    issued_to: User | None = None,
+    department_id: int | None = None,
+    reason: str | None = None,
+) -> StockMovement:
+    qty = _int(quantity, "quantity", minimum=1)
+    movement = _move(
+        item,
+        -qty,
+        ISSUE,
+        actor=actor,
+        reason=reason,
+        issued_to=issued_to,
+        department_id=department_id,
+    )
+    audit.record(actor, "supplies.stock.issue", item, {"quantity": qty})
+    return movement
+
+
+def receive_stock(
+    item: SupplyItem, *, quantity: Any, actor: User, reason: str | None = None
+) -> StockMovement:
+    qty = _int(quantity, "quantity", minimum=1)
+    movement = _move(item, qty, RECEIPT, actor=actor, reason=reason)
+    audit.record(actor, "supplies.stock.receipt", item, {"quantity": qty})
+    return movement
+
+
+def list_movements(item: SupplyItem):
+    return (
+        select(StockMovement)
+        .where(StockMovement.item_id == item.id)
+        .order_by(StockMovement.at.desc(), StockMovement.id.desc())
+    )
+
+
+# --- stock counts -----------------------------------------------------------------------------
+
+
+def list_counts():
+    return select(StockCount).order_by(StockCount.started_at.desc(), StockCount.id.desc())
+
+
+def get_count_or_404(count_id: int) -> StockCount:
+    count = db.session.get(StockCount, count_id)
+    if count is None:
+        raise NotFound(_("This stock count does not exist."))
+    return count
+
+
+def start_count(*, actor: User, category_id: int | None = None) -> StockCount:
+    """Snapshot on-hand of every active item (or one category) into a new count."""
+    count = StockCount(category_id=category_id or None, started_by_id=actor.id)
+    db.session.add(count)
+    db.session.flush()
+    stmt = select(SupplyItem.id, SupplyItem.on_hand).where(SupplyItem.active.is_(True))
+    if category_id:
+        stmt = stmt.where(SupplyItem.category_id == category_id)
+    rows = [
+        {"count_id": count.id, "item_id": i, "expected": q, "counted": None}
+        for i, q in db.session.execute(stmt)
+    ]
+    if not rows:
+        raise ValidationError(_("There are no active items to count."), field="category_id")
+    db.session.execute(StockCountLine.__table__.insert(), rows)
+    audit.record(actor, "supplies.count.start", count, {"items": len(rows)})
+    return count
+
+
+def count_lines(count: StockCount) -> list[StockCountLine]:
+    return list(
+        db.session.scalars(
+            select(StockCountLine)
+            .join(SupplyItem, SupplyItem.id == StockCountLine.item_id)
+            .where(StockCountLine.count_id == count.id)
+            .order_by(SupplyItem.location, SupplyItem.name)
+        )
+    )
+
+
+def get_count_line_or_404(count: StockCount, line_id: int) -> StockCountLine:
+    line = db.session.get(StockCountLine, line_id)
+    if line is None or line.count_id != count.id:
+        raise NotFound(_("This line does not exist."))
+    return line
+
+
+def set_counted(line: StockCountLine, *, counted: Any) -> StockCountLine:
+    if line.count.status != "open":
+        raise InvalidTransition(_("This count was already posted."))
+    text = str(counted if counted is not None else "").strip()
+    line.counted = None if text == "" else _int(text, "counted")
+    db.session.flush()
+    return line
+
+
+def post_count(count: StockCount, *, actor: User) -> int:
+    """Write every variance to the ledger in one transaction; return how many adjustments."""
+    if count.status != "open":
+        raise InvalidTransition(_("This count was already posted."))
+    lines = count_lines(count)
+    uncounted = [ln for ln in lines if ln.counted is None]
+    if uncounted:
+        raise ValidationError(
+            _("%(n)d item(s) have no counted quantity yet.", n=len(uncounted)), field="counted"
+        )
+    claimed = db.session.execute(
+        update(StockCount)
+        .where(StockCount.id == count.id, StockCount.status == "open")
+        .values(status="posted", posted_at=utcnow(), posted_by_id=actor.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(_("This count was posted by someone else. Reload to see it."))
+    adjustments = 0
+    for line in lines:
+        variance = line.variance or 0
+        if variance:
+            _move(
+                line.item,
+                variance,
+                ADJUSTMENT,
+                actor=actor,
+                reason=_("Stock count #%(id)d", id=count.id),
+                count_id=count.id,
+            )
+            adjustments += 1
+    db.session.refresh(count)
+    audit.record(actor, "supplies.count.post", count, {"adjustments": adjustments})
+    return adjustments
+
+
+# --- reorder suggestions ----------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    item: SupplyItem
+    on_hand: int
+    on_order: int
+    need: int
+    packs: int
+
+    @property
+    def quantity(self) -> int:
+        return self.packs * self.item.pack_size
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.item.unit_cost * self.quantity).quantize(CENT)
+
+    @property
+    def explanation(self) -> str:
+        return _(
+            "on hand %(on_hand)d, on order %(on_order)d, reorder point %(rp)d, par %(par)d "
+            "→ %(need)d → %(packs)d packs of %(pack)d",
+            on_hand=self.on_hand,
+            on_order=self.on_order,
+            rp=self.item.reorder_point,
+            par=self.item.par_level,
+            need=self.need,
+            packs=self.packs,
+            pack=self.item.pack_size,
+        )
+
+
+def _on_order_subquery():
+    return (
+        select(
+            PurchaseOrderLine.item_id.label("item_id"),
+            func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_qty).label("qty"),
+        )
+        .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.order_id)
+        .where(PurchaseOrder.status.in_(OPEN_STATUSES))
+        .group_by(PurchaseOrderLine.item_id)
+        .subquery()
+    )
+
+
+def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
+    """Items at or below their reorder point counting what is on order: ONE set-based query."""
+    on_order = _on_order_subquery()
+    on_order_qty = func.coalesce(on_order.c.qty, 0)
+    stmt = (
+        select(SupplyItem, on_order_qty)
+        .outerjoin(on_order, on_order.c.item_id == SupplyItem.id)
+        .where(
+            SupplyItem.active.is_(True),
+            SupplyItem.on_hand + on_order_qty <= SupplyItem.reorder_point,
+            SupplyItem.par_level > SupplyItem.on_hand + on_order_qty,
+        )
+        .order_by(SupplyItem.supplier_id, SupplyItem.name)
+    )
+    if item_ids is not None:
+        stmt = stmt.where(SupplyItem.id.in_(list(item_ids)))
+    out = []
+    for item, ordered in db.session.execute(stmt):
+        ordered = int(ordered or 0)
+        need = item.par_level - (item.on_hand + ordered)
+        packs = math.ceil(need / item.pack_size)
+        out.append(Suggestion(item, item.on_hand, ordered, need, packs))
+    return out
+
+
+def low_stock_count() -> int:
+    on_order = _on_order_subquery()
+    on_order_qty = func.coalesce(on_order.c.qty, 0)
+    return (
+        db.session.scalar(
+            select(func.count(SupplyItem.id))
+            .outerjoin(on_order, on_order.c.item_id == SupplyItem.id)
+            .where(
+                SupplyItem.active.is_(True),
+                SupplyItem.on_hand + on_order_qty <= SupplyItem.reorder_point,
+                SupplyItem.par_level > SupplyItem.on_hand + on_order_qty,
+            )
+        )
+        or 0
+    )
+
+
+def drafts_from_suggestions(item_ids: Sequence[int], *, actor: User) -> list[PurchaseOrder]:
+    """Turn the selected suggestions into draft orders, one per supplier.
+
+    Suggestions are recomputed here and drafts count as "on order", so submitting the same
+    selection twice (double click, two tabs) creates nothing the second time.
+    """
+    if not item_ids:
+        raise ValidationError(_("Select at least one suggestion."), field="items")
+    chosen = suggestions(item_ids=[int(i) for i in item_ids])
+    by_supplier: dict[int, list[Suggestion]] = {}
+    for s in chosen:
+        if s.item.supplier_id is None:
+            continue
+        by_supplier.setdefault(s.item.supplier_id, []).append(s)
+    orders = []
+    for supplier_id, rows in by_supplier.items():
+        order = PurchaseOrder(
+            supplier_id=supplier_id, requester_id=actor.id, updated_by_id=actor.id
+        )
+        order.lines = [
+            PurchaseOrderLine(item_id=s.item.id, quantity=s.quantity, unit_cost=s.item.unit_cost)
+            for s in rows
+        ]
+        db.session.add(order)
+        db.session.flush()
+        _recompute(order)
+        audit.record(actor, "supplies.order.create", order, {"from": "suggestions"})
+        orders.append(order)
+    if not orders:
+        raise ValidationError(
+            _("Nothing to order: these items are already on order or have no supplier."),
+            field="items",
+        )
+    return orders
+
+
+# --- purchase orders --------------------------------------------------------------------------
+
+
+def list_orders(*, status: str = "", q: str = ""):
+    stmt = select(PurchaseOrder).order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
+    if status == "open":
+        stmt = stmt.where(PurchaseOrder.status.in_(OPEN_STATUSES))
+    elif status:
+        stmt = stmt.where(PurchaseOrder.status == status)
+    if q:
+        q = q.strip().upper().removeprefix("PO-")
+        if q.isdigit():
+            stmt = stmt.where(PurchaseOrder.id == int(q))
+        else:
+            stmt = stmt.join(Supplier, Supplier.id == PurchaseOrder.supplier_id).where(
+                Supplier.name.ilike(f"%{q}%")
+            )
+    return stmt
+
+
+def get_order_or_404(order_id: int) -> PurchaseOrder:
+    order = db.session.get(PurchaseOrder, order_id)
+    if order is None:
+        raise NotFound(_("This purchase order does not exist."))
+    return order
+
+
+def _recompute(order: PurchaseOrder) -> None:
+    """Set the total and the category (the one with the largest share of the total)."""
+    total = Decimal("0")
+    share: dict[int, Decimal] = {}
+    for line in order.lines:
+        total += line.line_total
+        cid = line.item.category_id if line.item else None
+        if cid is not None:
+            share[cid] = share.get(cid, Decimal("0")) + line.line_total
+    order.total = total
+    order.category_id = max(share, key=lambda c: share[c]) if share else None
+    db.session.flush()
+
+
+def changed_message(order: PurchaseOrder) -> str:
+    who = order.updated_by.name if order.updated_by else _("the system")
+    return _(
+        "This order was changed by %(name)s at %(time)s (now: %(status)s). "
+        "Reload to see the current version.",
+        name=who,
+        time=format_datetime(order.updated_at, "short"),
+        status=order.status_label,
+    )
+
+
+def _check_version(order: PurchaseOrder, seen_version: int | None) -> None:
+    if seen_version is not None and int(seen_version) != order.version:
+        raise Conflict(changed_message(order))
+
+
+def _transition(
+    order: PurchaseOrder,
+    *,
+    seen_version: int | None,
+    allowed_from: Iterable[str],
+    actor: User | None,
+    **values: Any,
+) -> None:
+    """Change the order with UPDATE ... WHERE version = :seen AND status IN (...).
+
+    Zero rows means someone else changed it first: the loser gets a 409 naming who and when.
+    """
+    seen = order.version if seen_version is None else int(seen_version)
+    allowed = tuple(allowed_from)
+    result = db.session.execute(
+        update(PurchaseOrder)
+        .where(
+            PurchaseOrder.id == order.id,
+            PurchaseOrder.version == seen,
+            PurchaseOrder.status.in_(allowed),
+        )
+        .values(
+            version=PurchaseOrder.version + 1,
+            updated_at=utcnow(),
+            updated_by_id=actor.id if actor else None,
+            **values,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    if result.rowcount != 1:
+        if order.version != seen:
+            raise Conflict(changed_message(order))
+        raise InvalidTransition(
+            _("This order is %(status)s; that is not possible now.", status=order.status_label)
+        )
+
+
+def create_order(*, supplier: Supplier, actor: User, notes: str | None = None) -> PurchaseOrder:
+    order = PurchaseOrder(
+        supplier_id=supplier.id, requester_id=actor.id, updated_by_id=actor.id, notes=notes or None
+    )
+    db.session.add(order)
+    db.session.flush()
+    audit.record(actor, "supplies.order.create", order)
+    return order
+
+
+def _require_draft_editor(order: PurchaseOrder, actor: User) -> None:
+    if order.status != DRAFT:
+        raise InvalidTransition(_("Only draft orders can be edited."))
+
+
+def add_line(
+    order: PurchaseOrder,
+    *,
+    item: SupplyItem | None,
+    quantity: Any,
+    actor: User,
+    seen_version: int | None = None,
+) -> PurchaseOrderLine:
+    _check_version(order, seen_version)
+    _require_draft_editor(order, actor)
+    if item is None:
+        raise ValidationError(_("Choose an item."), field="item_id")
+    qty = _int(quantity, "quantity", minimum=1)
+    existing = next((ln for ln in order.lines if ln.item_id == item.id), None)
+    if existing is not None:
+        existing.quantity += qty
+        line = existing
+    else:
+        line = PurchaseOrderLine(item=item, quantity=qty, unit_cost=item.unit_cost)
+        order.lines.append(line)
+    db.session.flush()
+    _recompute(order)
+    _transition(order, seen_version=order.version, allowed_from=(DRAFT,), actor=actor)
+    audit.record(actor, "supplies.order.line_add", order, {"item": item.sku, "quantity": qty})
+    return line
+
+
+def remove_line(
+    order: PurchaseOrder, *, line_id: int, actor: User, seen_version: int | None = None
+) -> None:
+    _check_version(order, seen_version)
+    _require_draft_editor(order, actor)
+    line = next((ln for ln in order.lines if ln.id == line_id), None)
+    if line is None:
+        raise NotFound(_("This line does not exist."))
+    order.lines.remove(line)
+    db.session.flush()
+    _recompute(order)
+    _transition(order, seen_version=order.version, allowed_from=(DRAFT,), actor=actor)
+    audit.record(actor, "supplies.order.line_remove", order, {"item": line.item.sku})
+
+
+def submit_order(
+    order: PurchaseOrder, *, actor: User, seen_version: int | None = None
+) -> list[User]:
+    """Send a draft for approval and notify whoever may approve it; return them."""
+    _check_version(order, seen_version)
+    if order.status != DRAFT:
+        raise InvalidTransition(
+            _("This order is %(status)s; only drafts can be submitted.", status=order.status_label)
+        )
+    if not order.lines:
+        raise ValidationError(_("Add at least one line before submitting."), field="item_id")
+    _recompute(order)
+    _transition(
+        order,
+        seen_version=order.version,
+        allowed_from=(DRAFT,),
+        actor=actor,
+        status=PENDING_APPROVAL,
+        submitted_at=utcnow(),
+        rejected_reason=None,
+        rejected_by_id=None,
+        escalated_at=None,
+    )
+    audit.record(actor, "supplies.order.submit", order, {"total": str(order.total)})
+    approvers = approvers_for(order)
+    url = _url("supplies.order", order_id=order.id)
+    for user in approvers:
+        notifications.notify(
+            user,
+            "supplies.approval_needed",
+            order,
+            text=lambda: _l(
+                "%(number)s from %(requester)s (%(supplier)s, %(total)s) waits for your approval.",
+                number=order.number,
+                requester=order.requester.name,
+                supplier=order.supplier.name,
+                total=money(order.total),
+            ),
+            url=url,
+            dedupe_key=f"po:{order.id}:v{order.version}:approve:{user.id}",
+        )
+    return approvers
+
+
+# --- approval rules and delegation ------------------------------------------------------------
+
+
+def rule_for(order: PurchaseOrder) -> ApprovalRule | None:
+    """The narrowest band covering the order: its category's first, then the general ones."""
+    return db.session.scalar(
+        select(ApprovalRule)
+        .where(
+            or_(ApprovalRule.category_id == order.category_id, ApprovalRule.category_id.is_(None)),
+            or_(ApprovalRule.max_amount.is_(None), ApprovalRule.max_amount >= order.total),
+        )
+        .order_by(
+            case((ApprovalRule.category_id.is_(None), 1), else_=0),
+            case((ApprovalRule.max_amount.is_(None), 1), else_=0),
+            ApprovalRule.max_amount,
+        )
+        .limit(1)
+    )
+
+
+def delegate_allowed(order: PurchaseOrder) -> bool:
+    rule = rule_for(order)
+    return rule is None or rule.allow_delegate
+
+
+def active_delegations(today: date | None = None) -> list[Delegation]:
+    today = today or local_today()
+    return list(
+        db.session.scalars(
+            select(Delegation).where(
+                Delegation.cancelled_at.is_(None),
+                Delegation.starts_on <= today,
+                Delegation.ends_on >= today,
+            )
+        )
+    )
+
+
+def approval_authority(
+    order: PurchaseOrder, user: User, *, today: date | None = None
+) -> User | None:
+    """Return who ``user`` approves on behalf of (None: in their own right) or refuse."""
+    if order.requester_id == user.id:
+        raise NotAllowed(_("You cannot approve or reject your own order."))
+    if user.has_role("office_manager"):
+        return None
+    mine = [d for d in active_delegations(today) if d.delegate_id == user.id]
+    if not mine:
+        raise NotAllowed(_("You may not approve purchase orders."))
+    usable = [d for d in mine if d.manager_id != order.requester_id]
+    if not usable:
+        raise NotAllowed(_("You cannot approve an order on behalf of the person who requested it."))
+    if not delegate_allowed(order):
+        raise NotAllowed(
+            _("Orders of %(total)s need an office manager's approval.", total=money(order.total))
+        )
+    within = [d for d in usable if d.amount_limit is None or order.total <= d.amount_limit]
+    if not within:
+        raise NotAllowed(
+            _(
+                "This order (%(total)s) is above your delegated limit of %(limit)s.",
+                total=money(order.total),
+                limit=money(max(d.amount_limit or 0 for d in usable)),
+            )
+        )
+    return within[0].manager
+
+
+def approvers_for(order: PurchaseOrder, *, today: date | None = None) -> list[User]:
+    """Who is told an order waits: present managers, and delegates of absent ones."""
+    absent = {d.manager_id: d for d in active_delegations(today)}
+    allow_delegate = delegate_allowed(order)
+    out: dict[int, User] = {}
+    for manager in users_with_role("office_manager"):
+        d = absent.get(manager.id)
+        if (
+            d is not None
+            and allow_delegate
+            and d.delegate.active
+            and (d.amount_limit is None or order.total <= d.amount_limit)
+        ):
+            out[d.delegate.id] = d.delegate
+        else:
+            out[manager.id] = manager
+    out.pop(order.requester_id, None)
+    return list(out.values())
+
+
+def approve_order(
+    order: PurchaseOrder,
+    *,
+    approver: User,
+    seen_version: int | None = None,
+    today: date | None = None,
+) -> PurchaseOrder:
+    """Approve a pending order and write its submission to the supplier to the outbox."""
+    _check_version(order, seen_version)
+    if order.status != PENDING_APPROVAL:
+        raise InvalidTransition(
+            _(
+                "This order is %(status)s; only pending orders can be approved.",
+                status=order.status_label,
+            )
+        )
+    on_behalf = approval_authority(order, approver, today=today)
+    seen = order.version if seen_version is None else int(seen_version)
+    _transition(
+        order,
+        seen_version=seen,
+        allowed_from=(PENDING_APPROVAL,),
+        actor=approver,
+        status=APPROVED,
+        approver_id=approver.id,
+        on_behalf_of_id=on_behalf.id if on_behalf else None,
+        approved_at=utcnow(),
+    )
+    audit.record(
+        approver,
+        "supplies.order.approve",
+        order,
+        {"on_behalf_of": on_behalf.name if on_behalf else None, "total": str(order.total)},
+    )
+    _queue_submission(order)
+    notifications.notify(
+        order.requester,
+        "supplies.order_decided",
+        order,
+        text=lambda: (
+            _l(
+                "%(number)s was approved by %(name)s on behalf of %(manager)s.",
+                number=order.number,
+                name=approver.name,
+                manager=on_behalf.name,
+            )
+            if on_behalf
+            else _l("%(number)s was approved by %(name)s.", number=order.number, name=approver.name)
+        ),
+        url=_url("supplies.order", order_id=order.id),
+        dedupe_key=f"po:{order.id}:approved:requester",
+    )
+    return order
+
+
+def reject_order(
+    order: PurchaseOrder,
+    *,
+    approver: User,
+    reason: str,
+    seen_version: int | None = None,
+    today: date | None = None,
+) -> PurchaseOrder:
+    """Send a pending order back to draft with the reason."""
+    _check_version(order, seen_version)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Give a reason so the requester can fix the order."), field="reason"
+        )
+    if order.status != PENDING_APPROVAL:
+        raise InvalidTransition(
+            _(
+                "This order is %(status)s; only pending orders can be rejected.",
+                status=order.status_label,
+            )
+        )
+    approval_authority(order, approver, today=today)
+    _transition(
+        order,
+        seen_version=order.version if seen_version is None else int(seen_version),
+        allowed_from=(PENDING_APPROVAL,),
+        actor=approver,
+        status=DRAFT,
+        rejected_reason=reason[:500],
+        rejected_by_id=approver.id,
+        submitted_at=None,
+    )
+    audit.record(approver, "supplies.order.reject", order, {"reason": reason[:500]})
+    notifications.notify(
+        order.requester,
+        "supplies.order_decided",
+        order,
+        text=lambda: _l(
+            "%(number)s was sent back by %(name)s: %(reason)s",
+            number=order.number,
+            name=approver.name,
+            reason=reason,
+        ),
+        url=_url("supplies.order", order_id=order.id),
+        dedupe_key=f"po:{order.id}:v{order.version}:rejected",
+    )
+    return order
+
+
+def bulk_approve(
+    tokens: Iterable[str], *, approver: User
+) -> tuple[list[PurchaseOrder], list[tuple[str, str]]]:
+    """Approve each ``"id:version"``; return the approved and (number, reason) of the refused.
+
+    Every refusal is detected before the order is written, so the others still commit.
+    """
+    done: list[PurchaseOrder] = []
+    refused: list[tuple[str, str]] = []
+    for token in tokens:
+        try:
+            order_id, version = (int(p) for p in str(token).split(":", 1))
+        except ValueError:
+            continue
+        order = db.session.get(PurchaseOrder, order_id)
+        if order is None:
+            continue
+        try:
+            approve_order(order, approver=approver, seen_version=version)
+        except (Conflict, NotAllowed, InvalidTransition) as error:
+            refused.append((order.number, error.message))
+        else:
+            done.append(order)
+    if not done and not refused:
+        raise ValidationError(_("Select at least one order."), field="orders")
+    return done, refused
+
+
+def cancel_order(
+    order: PurchaseOrder, *, actor: User, reason: str = "", seen_version: int | None = None
+) -> None:
+    _check_version(order, seen_version)
+    if order.status not in (DRAFT, PENDING_APPROVAL, APPROVED):
+        raise InvalidTransition(
+            _("This order is %(status)s and can no longer be cancelled.", status=order.status_label)
+        )
+    if (
+        order.status == APPROVED
+        and order.submission is not None
+        and order.submission.status
+        in (
+            OUTBOX_SENT,
+            "sending",
+            OUTBOX_UNCERTAIN,
+        )
+    ):
+        raise InvalidTransition(
+            _("The order already went to the supplier; it cannot be cancelled.")
+        )
+    _transition(
+        order,
+        seen_version=order.version,
+        allowed_from=(DRAFT, PENDING_APPROVAL, APPROVED),
+        actor=actor,
+        status=CANCELLED,
+        cancelled_reason=(reason or "").strip()[:500] or None,
+    )
+    if order.submission is not None and order.submission.status == OUTBOX_PENDING:
+        order.submission.status = "cancelled"
+    audit.record(actor, "supplies.order.cancel", order, {"reason": reason or None})
+
+
+def close_order(order: PurchaseOrder, *, actor: User, seen_version: int | None = None) -> None:
+    _check_version(order, seen_version)
+    _transition(
+        order,
+        seen_version=order.version,
+        allowed_from=(RECEIVED, PARTLY_RECEIVED),
+        actor=actor,
+        status=CLOSED,
+    )
+    audit.record(actor, "supplies.order.close", order)
+
+
+def receive_order(
+    order: PurchaseOrder,
+    *,
+    actor: User,
+    quantities: dict[int, Any],
+    note: str | None = None,
+    seen_version: int | None = None,
+) -> Receipt:
+    """Record a delivery against the lines (partial allowed, over-receipt refused)."""
+    _check_version(order, seen_version)
+    if order.status not in RECEIVABLE_STATUSES:
+        raise InvalidTransition(
+            _("This order is %(status)s; nothing can be received.", status=order.status_label)
+        )
+    wanted: dict[int, int] = {}
+    lines = {ln.id: ln for ln in order.lines}
+    for line_id, raw in quantities.items():
+        if str(raw or "").strip() in ("", "0"):
+            continue
+        qty = _int(raw, f"qty-{line_id}", minimum=0)
+        line = lines.get(int(line_id))
+        if line is None:
+            continue
+        if qty > line.outstanding:
+            raise ValidationError(
+                _(
+                    "Only %(n)d of %(item)s are still expected; %(qty)d is too many.",
+                    n=line.outstanding,
+                    item=line.item.name,
+                    qty=qty,
+                ),
+                field=f"qty-{line.id}",
+            )
+        wanted[line.id] = qty
+    if not wanted:
+        raise ValidationError(_("Enter what arrived."), field="quantities")
+    receipt = Receipt(order_id=order.id, received_by_id=actor.id, note=(note or None))
+    db.session.add(receipt)
+    for line_id, qty in wanted.items():
+        line = lines[line_id]
+        result = db.session.execute(
+            update(PurchaseOrderLine)
+            .where(
+                PurchaseOrderLine.id == line_id,
+                PurchaseOrderLine.received_qty + qty <= PurchaseOrderLine.quantity,
+            )
+            .values(received_qty=PurchaseOrderLine.received_qty + qty)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(_("Someone else recorded a delivery for this order. Reload."))
+        _move(
+            line.item,
+            qty,
+            RECEIPT,
+            actor=actor,
+            reason=_("Received on %(number)s", number=order.number),
+            order_line_id=line.id,
+        )
+    for line in order.lines:
+        db.session.refresh(line, ["received_qty"])
+    complete = all(ln.received_qty >= ln.quantity for ln in order.lines)
+    _transition(
+        order,
+        seen_version=order.version,
+        allowed_from=RECEIVABLE_STATUSES,
+        actor=actor,
+        status=RECEIVED if complete else PARTLY_RECEIVED,
+    )
+    audit.record(actor, "supplies.order.receive", order, {str(k): v for k, v in wanted.items()})
+    return receipt
+
+
+def list_receipts(order: PurchaseOrder) -> list[Receipt]:
+    return list(
+        db.session.scalars(select(Receipt).where(Receipt.order_id == order.id).order_by(Receipt.at))
+    )
+
+
+# --- sending to the supplier (outbox, at most once) -------------------------------------------
+
+
+def order_pdf(order: PurchaseOrder) -> bytes:
+    from fpdf import FPDF
+
+    def t(value: Any) -> str:
+        return str(value).encode("latin-1", "replace").decode("latin-1")
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(
+        0, 10, t(_("Purchase order %(number)s", number=order.number)), new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 6, t(current_app.config["PORTAL_NAME"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        0, 6, t(_("Supplier: %(name)s", name=order.supplier.name)), new_x="LMARGIN", new_y="NEXT"
+    )
+    when = order.approved_at or utcnow()
+    pdf.cell(
+        0,
+        6,
+        t(_("Date: %(date)s", date=format_datetime(when, "short"))),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.cell(
+        0,
+        6,
+        t(_("Please quote %(number)s on the invoice and delivery note.", number=order.number)),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
+    pdf.set_font("Helvetica", "B", 10)
+    widths = (30, 80, 20, 30, 30)
+    for w, head in zip(
+        widths, (_("SKU"), _("Item"), _("Qty"), _("Unit cost"), _("Total")), strict=True
+    ):
+        pdf.cell(w, 7, t(head), border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", size=10)
+    for line in order.lines:
+        cells = (
+            line.item.sku,
+            line.item.name[:45],
+            str(line.quantity),
+            money(line.unit_cost),
+            money(line.line_total),
+        )
+        for w, value in zip(widths, cells, strict=True):
+            pdf.cell(w, 7, t(value), border=1)
+        pdf.ln()
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(sum(widths[:4]), 7, t(_("Total")), border=1)
+    pdf.cell(widths[4], 7, t(money(order.total)), border=1)
+    return bytes(pdf.output())
+
+
+def order_csv(order: PurchaseOrder) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["order", "sku", "item", "quantity", "unit", "unit_cost", "line_total"])
+    for line in order.lines:
+        writer.writerow(
+            [
+                order.number,
+                csv_safe(line.item.sku),
+                csv_safe(line.item.name),
+                line.quantity,
+                csv_safe(line.item.unit),
+                f"{line.unit_cost:.2f}",
+                f"{line.line_total:.2f}",
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def _queue_submission(order: PurchaseOrder) -> None:
+    message = outbox.queue_email(
+        order.supplier.order_email,
+        "supplies/supplier_order",
+        {"order": order, "lines": list(order.lines), "total": money(order.total)},
+        kind="supplier_order",
+        attachments=[
+            outbox.Attachment(f"{order.number}.pdf", "application/pdf", order_pdf(order)),
+            outbox.Attachment(f"{order.number}.csv", "text/csv", order_csv(order)),
+        ],
+        dedupe_key=f"po:{order.id}:submit",
+        target=order,
+    )
+    order.submission_id = message.id
+    db.session.flush()
+
+
+def refresh_submission(order: PurchaseOrder) -> bool:
+    """Move an approved order to "sent" once its outbox row is sent; True if it changed."""
+    if order.status != APPROVED or order.submission is None:
+        return False
+    if order.submission.status != OUTBOX_SENT:
+        return False
+    _transition(
+        order,
+        seen_version=order.version,
+        allowed_from=(APPROVED,),
+        actor=None,
+        status=SENT,
+        sent_at=order.submission.sent_at or utcnow(),
+    )
+    return True
+
+
+def sync_sent_orders() -> int:
+    """Set-based: every approved order whose submission was sent becomes "sent"."""
+    from portal.models.outbox import OutboundMessage
+
+    sent = select(OutboundMessage.id).where(OutboundMessage.status == OUTBOX_SENT)
+    result = db.session.execute(
+        update(PurchaseOrder)
+        .where(PurchaseOrder.status == APPROVED, PurchaseOrder.submission_id.in_(sent))
+        .values(
+            status=SENT,
+            sent_at=utcnow(),
+            version=PurchaseOrder.version + 1,
+            updated_at=utcnow(),
+            updated_by_id=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def _uncertain(order: PurchaseOrder):
+    message = order.submission
+    if message is None or message.status != OUTBOX_UNCERTAIN:
+        raise InvalidTransition(_("The submission of this order is not uncertain."))
+    return message
+
+
+def confirm_submission(order: PurchaseOrder, *, actor: User) -> None:
+    """A person checked with the supplier: the order did arrive."""
+    message = _uncertain(order)
+    message.status = OUTBOX_SENT
+    message.sent_at = utcnow()
+    message.last_error = _("Confirmed as received by the supplier by %(name)s.", name=actor.name)
+    db.session.flush()
+    audit.record(actor, "supplies.order.submission_confirmed", order)
+    if order.status == APPROVED:
+        refresh_submission(order)
+
+
+def resend_submission(order: PurchaseOrder, *, actor: User) -> None:
+    """A person checked with the supplier: the order did not arrive; send it again."""
+    message = _uncertain(order)
+    message.status = OUTBOX_PENDING
+    message.next_attempt_at = utcnow()
+    message.lease_until = None
+    message.last_error = None
+    db.session.flush()
+    outbox.nudge_after_commit(message)
+    audit.record(actor, "supplies.order.submission_resent", order)
+
+
+# --- approval queue, budgets ------------------------------------------------------------------
+
+
+def budget_used(category_ids: Iterable[int], today: date | None = None) -> dict[int, Decimal]:
+    """Spend this month per category (approved orders onwards), in one grouped query."""
+    ids = [c for c in set(category_ids) if c is not None]
+    if not ids:
+        return {}
+    start, end = month_bounds(today)
+    rows = db.session.execute(
+        select(PurchaseOrder.category_id, func.sum(PurchaseOrder.total))
+        .where(
+            PurchaseOrder.category_id.in_(ids),
+            PurchaseOrder.status.in_(SPENT_STATUSES),
+            PurchaseOrder.approved_at >= start,
+            PurchaseOrder.approved_at < end,
+        )
+        .group_by(PurchaseOrder.category_id)
+    )
+    return {cid: Decimal(total or 0) for cid, total in rows}
+
+
+@dataclass
+class QueueEntry:
+    order: PurchaseOrder
+    budget: Decimal | None
+    used: Decimal
+
+    @property
+    def would_be(self) -> Decimal:
+        return self.used + self.order.total
+
+    @property
+    def over(self) -> bool:
+        return self.budget is not None and self.would_be > self.budget
+
+    @property
+    def percent(self) -> int:
+        if not self.budget:
+            return 0
+        return min(100, int(self.would_be * 100 / self.budget))
+
+
+def approval_queue(*, limit: int = 200) -> list[QueueEntry]:
+    """Pending orders, oldest first, with their lines and budgets: three queries in all."""
+    orders = list(
+        db.session.scalars(
+            select(PurchaseOrder)
+            .where(PurchaseOrder.status == PENDING_APPROVAL)
+            .options(selectinload(PurchaseOrder.lines))
+            .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
+            .limit(limit)
+        ).unique()
+    )
+    used = budget_used(o.category_id for o in orders if o.category_id)
+    return [
+        QueueEntry(
+            o,
+            o.category.monthly_budget if o.category else None,
+            used.get(o.category_id, Decimal("0")) if o.category_id else Decimal("0"),
+        )
+        for o in orders
+    ]
+
+
+def approved_on_behalf_of(manager: User, *, days: int = 30) -> list[PurchaseOrder]:
+    since = utcnow() - timedelta(days=days)
+    return list(
+        db.session.scalars(
+            select(PurchaseOrder)
+            .where(PurchaseOrder.on_behalf_of_id == manager.id, PurchaseOrder.approved_at >= since)
+            .options(selectinload(PurchaseOrder.approver))
+            .order_by(PurchaseOrder.approved_at.desc())
+            .limit(50)
+        )
+    )
+
+
+def spend_by_category(today: date | None = None) -> list[tuple[SupplyCategory, Decimal]]:
+    cats = list_categories()
+    used = budget_used([c.id for c in cats], today)
+    return [(c, used.get(c.id, Decimal("0"))) for c in cats]
+
+
+def set_budget(category: SupplyCategory, *, amount: Any, actor: User) -> None:
+    value = _decimal(amount, "amount", required=False)
+    changes = audit.diff(category, ["monthly_budget"], {"monthly_budget": value})
+    category.monthly_budget = value
+    db.session.flush()
+    if changes:
+        audit.record(actor, "supplies.budget.update", category, changes)
+
+
+def list_rules() -> list[ApprovalRule]:
+    return list(
+        db.session.scalars(
+            select(ApprovalRule).order_by(
+                ApprovalRule.category_id.is_(None),
+                ApprovalRule.category_id,
+                ApprovalRule.max_amount.is_(None),
+                ApprovalRule.max_amount,
+            )
+        )
+    )
+
+
+def add_rule(
+    *, category_id: Any, max_amount: Any, allow_delegate: bool, actor: User
+) -> ApprovalRule:
+    cid = int(category_id) if category_id else None
+    if cid is not None and db.session.get(SupplyCategory, cid) is None:
+        raise ValidationError(_("Choose a category."), field="category_id")
+    rule = ApprovalRule(
+        category_id=cid,
+        max_amount=_decimal(max_amount, "max_amount", required=False),
+        allow_delegate=bool(allow_delegate),
+    )
+    db.session.add(rule)
+    db.session.flush()
+    audit.record(
+        actor,
+        "supplies.rule.create",
+        ("ApprovalRule", rule.id),
+        {"max_amount": str(rule.max_amount), "allow_delegate": rule.allow_delegate},
+    )
+    return rule
+
+
+def delete_rule(rule_id: int, *, actor: User) -> None:
+    rule = db.session.get(ApprovalRule, rule_id)
+    if rule is None:
+        raise NotFound(_("This rule does not exist."))
+    db.session.delete(rule)
+    audit.record(actor, "supplies.rule.delete", ("ApprovalRule", rule_id))
+
+
+def list_delegations(manager: User) -> list[Delegation]:
+    return list(
+        db.session.scalars(
+            select(Delegation)
+            .where(Delegation.manager_id == manager.id)
+            .order_by(Delegation.starts_on.desc())
+        )
+    )
+
+
+def delegate_choices(manager: User) -> list[User]:
+    """People who may stand in: back office and other office managers."""
+    people = {u.id: u for u in users_with_role("back_office") + users_with_role("office_manager")}
+    people.pop(manager.id, None)
+    return sorted(people.values(), key=lambda u: u.name)
+
+
+def create_delegation(
+    *,
+    manager: User,
+    delegate_id: Any,
+    starts_on: date | None,
+    ends_on: date | None,
+    amount_limit: Any = None,
+    note: str | None = None,
+) -> Delegation:
+    delegate = db.session.get(User, int(delegate_id)) if delegate_id else None
+    if delegate is None or delegate.id not in {u.id for u in delegate_choices(manager)}:
+        raise ValidationError(_("Choose who approves while you are away."), field="delegate_id")
+    if starts_on is None:
+        raise ValidationError(_("Enter the first day of your absence."), field="starts_on")
+    if ends_on is None or ends_on < starts_on:
+        raise ValidationError(_("The last day must be on or after the first."), field="ends_on")
+    if ends_on < local_today():
+        raise ValidationError(_("This absence is already over."), field="ends_on")
+    delegation = Delegation(
+        manager_id=manager.id,
+        delegate_id=delegate.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        amount_limit=_decimal(amount_limit, "amount_limit", required=False),
+        note=(note or "").strip()[:300] or None,
+    )
+    db.session.add(delegation)
+    db.session.flush()
+    audit.record(
+        manager,
+        "supplies.delegation.create",
+        ("Delegation", delegation.id),
+        {"delegate": delegate.name, "from": str(starts_on), "to": str(ends_on)},
+    )
+    notifications.notify(
+        delegate,
+        "supplies.delegation",
+        None,
+        text=lambda: _l(
+            "%(manager)s is away from %(start)s to %(end)s: you approve purchase orders on "
+            "their behalf.",
+            manager=manager.name,
+            start=starts_on.isoformat(),
+            end=ends_on.isoformat(),
+        ),
+        url=_url("supplies.queue"),
+        dedupe_key=f"delegation:{delegation.id}:delegate",
+    )
+    return delegation
+
+
+def cancel_delegation(delegation_id: int, *, manager: User) -> None:
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.manager_id != manager.id:
+        raise NotFound(_("This absence does not exist."))
+    delegation.cancelled_at = utcnow()
+    db.session.flush()
+    audit.record(manager, "supplies.delegation.cancel", ("Delegation", delegation.id))
+
+
+# --- periodic jobs (called from worker/jobs/supplies.py) ---------------------------------------
+
+
+def escalate_waiting_orders(*, now: datetime | None = None) -> int:
+    """Tell managers and admins about orders pending longer than the limit; once per order."""
+    now = now or utcnow()
+    days = int(current_app.config.get("SUPPLIES_ESCALATE_AFTER_DAYS", 3))
+    cutoff = now - timedelta(days=days)
+    due = list(
+        db.session.scalars(
+            select(PurchaseOrder.id).where(
+                PurchaseOrder.status == PENDING_APPROVAL,
+                PurchaseOrder.submitted_at <= cutoff,
+                PurchaseOrder.escalated_at.is_(None),
+            )
+        )
+    )
+    people = {u.id: u for u in users_with_role("office_manager") + users_with_role("admin")}
+    count = 0
+    for order_id in due:
+        claimed = db.session.execute(
+            update(PurchaseOrder)
+            .where(PurchaseOrder.id == order_id, PurchaseOrder.escalated_at.is_(None))
+            .values(escalated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        order = db.session.get(PurchaseOrder, order_id)
+        for user in people.values():
+            notifications.notify(
+                user,
+                "supplies.escalated",
+                order,
+                text=lambda o=order: _l(
+                    "%(number)s (%(supplier)s, %(total)s) has waited for approval since %(date)s.",
+                    number=o.number,
+                    supplier=o.supplier.name,
+                    total=money(o.total),
+                    date=format_datetime(o.submitted_at, "short"),
+                ),
+                url=_url("supplies.order", order_id=order_id),
+                dedupe_key=f"po:{order_id}:escalated:{user.id}",
+            )
+        count += 1
+    return count
+
+
+def claim_alert(key: str) -> bool:
+    """Insert a dedupe key; False if another run already did (unique constraint)."""
+    if db.session.scalar(select(SupplyAlert.id).where(SupplyAlert.key == key)) is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(SupplyAlert(key=key))
+    except IntegrityError:
+        return False
+    return True
+
+
+def notify_low_stock(*, today: date | None = None) -> int:
+    """Once a day, tell back office which items newly run low; return how many."""
+    today = today or local_today()
+    if not claim_alert(f"low-stock:{today.isoformat()}"):
+        return 0
+    low = suggestions()
+    low_ids = [s.item.id for s in low]
+    # Items no longer low may alert again next time they run low.
+    reset = update(SupplyItem).where(SupplyItem.low_alerted_on.is_not(None))
+    if low_ids:
+        reset = reset.where(SupplyItem.id.notin_(low_ids))
+    db.session.execute(
+        reset.values(low_alerted_on=None).execution_options(synchronize_session=False)
+    )
+    new = [s for s in low if s.item.low_alerted_on is None]
+    if not new:
+        return 0
+    db.session.execute(
+        update(SupplyItem)
+        .where(SupplyItem.id.in_([s.item.id for s in new]))
+        .values(low_alerted_on=today)
+        .execution_options(synchronize_session=False)
+    )
+    names = ", ".join(s.item.name for s in new[:5]) + ("…" if len(new) > 5 else "")
+    for user in users_with_role("back_office"):
+        notifications.notify(
+            user,
+            "supplies.low_stock",
+            None,
+            text=lambda: _l("%(n)s item(s) now run low: %(names)s", n=len(new), names=names),
+            url=_url("supplies.suggestions"),
+            dedupe_key=f"low-stock:{today.isoformat()}:{user.id}",
+        )
+    return len(new)
+
+
+# --- dashboard numbers ------------------------------------------------------------------------
+
+
+def count_orders(statuses: Sequence[str]) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(PurchaseOrder.id)).where(PurchaseOrder.status.in_(statuses))
+        )
+        or 0
+    )
+
+
+def open_counts() -> int:
+    return (
+        db.session.scalar(select(func.count(StockCount.id)).where(StockCount.status == "open")) or 0
+    )
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
