@@ -18,7 +18,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from portal import create_app
-from portal.enqueue import get_queue, get_redis
+from portal.enqueue import get_queue, get_redis, worker_redis
 from portal.services.health import HEARTBEAT_KEY
 
 log = logging.getLogger("worker")
@@ -75,12 +75,13 @@ def main(argv: list[str] | None = None) -> None:
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()
-    queues = [get_queue(q) for q in (args.queues or app.config["RQ_QUEUES"])]
+    connection = worker_redis()
+    queues = [get_queue(q, connection) for q in (args.queues or app.config["RQ_QUEUES"])]
     name = args.name or f"portal-{socket.gethostname()}-{os.getpid()}"
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(app, name, stop), daemon=True)
     beat.start()
-    worker = PortalWorker(queues, connection=get_redis(), serializer=JSONSerializer, name=name)
+    worker = PortalWorker(queues, connection=connection, serializer=JSONSerializer, name=name)
     try:
         worker.work(with_scheduler=True, burst=args.burst, logging_level="INFO")
     finally:

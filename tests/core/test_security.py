@@ -72,7 +72,9 @@ def csrf_app(app):
 
 
 def _token(client, url="/login") -> str:
-    html = client.get(url).get_data(as_text=True)
+    resp = client.get(url)
+    assert resp.status_code == 200, url
+    html = resp.get_data(as_text=True)
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
