@@ -170,7 +170,14 @@ def _unexpected_error(error: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if current_app.config.get("PROPAGATE_EXCEPTIONS") and current_app.testing:
         raise error
-    return error_response(500)
+    try:
+        return error_response(500)
+    except Exception:  # the layout itself failed (database down?): a page that needs nothing
+        db.session.rollback()
+        log.exception("could not render the error page")
+        html = render_template("error_minimal.html", title=ERROR_TITLES[500](),
+                               message=ERROR_MESSAGES[500]())
+        return make_response(html, 500)
 
 
 def _template_context() -> dict[str, Any]:

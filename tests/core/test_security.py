@@ -167,3 +167,20 @@ def test_500_shows_a_calm_page_without_traceback(app, client, make_user, login_a
     assert resp.status_code == 500
     assert b"Something went wrong" in resp.data
     assert b"secret internals" not in resp.data and b"Traceback" not in resp.data
+
+
+def test_500_page_survives_a_broken_database(app, client, make_user, login_as):
+    from sqlalchemy import text
+
+    from portal.security import signed_in
+
+    @app.get("/__dbboom")
+    @signed_in
+    def dbboom():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.testing = False
+    login_as(make_user())
+    resp = client.get("/__dbboom")
+    assert resp.status_code == 500 and b"Something went wrong" in resp.data
