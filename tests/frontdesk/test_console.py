@@ -106,14 +106,17 @@ def test_same_caller_whatever_the_format(client, login_as, desk_user, ana, log_c
     resp = client.get("/frontdesk/calls/lookup", query_string={"phone": "011 98765-4321"},
                       headers=HX)
     body = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and body.lstrip().startswith('<div id="caller-fields"')
-    # The most recent call's name and company are pre-filled.
-    assert 'value="Carlos Souza"' in body and 'value="Souza Transportes"' in body
+    assert resp.status_code == 200 and body.lstrip().startswith('<p class="caller-hint"')
+    # The most recent call's name and company are pre-filled (out of band, into empty fields).
+    assert 'id="caller_name" name="caller_name" value="Carlos Souza" maxlength="160" ' \
+           'hx-swap-oob="true"' in body
+    assert 'value="Souza Transportes"' in body
     assert "3 calls" in body
-    # What the receptionist already typed wins.
+    # What the receptionist already typed is never overwritten.
     resp = client.get("/frontdesk/calls/lookup",
                       query_string={"phone": "11987654321", "caller_name": "Maria"}, headers=HX)
-    assert 'value="Maria"' in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert 'id="caller_name"' not in body and 'value="Souza Transportes"' in body
     # An incomplete number changes nothing on the page.
     assert client.get("/frontdesk/calls/lookup?phone=119", headers=HX).status_code == 204
     resp = client.get("/frontdesk/calls/lookup?phone=1133334444", headers=HX)

@@ -45,8 +45,13 @@ from portal.services import frontdesk as desk
 
 
 def _fail(form: FlaskForm, error: DomainError) -> None:
-    """Undo the half-done change and put each refusal next to its field."""
+    """Undo the half-done change and put each refusal next to its field.
+
+    Refusals that are not about the input (403, 404, 409) go to the error handler instead.
+    """
     db.session.rollback()
+    if error.status_code != 422:
+        raise error
     errors = getattr(error, "errors", None)
     if errors:
         for field, message in errors.items():
@@ -143,11 +148,10 @@ def lookup_caller():
     if found is None:
         return Response(status=204)
     return render_template(
-        "frontdesk/_partials/_caller_fields.html",
+        "frontdesk/_partials/_caller_lookup.html",
         found=found,
-        caller_name=request.args.get("caller_name", ""),
-        company=request.args.get("company", ""),
-        errors={},
+        caller_name=request.args.get("caller_name", "").strip(),
+        company=request.args.get("company", "").strip(),
     )
 
 
@@ -541,8 +545,6 @@ def request_status(request_id: int):
             req, actor=current_user, status=form.status.data or "", reason=form.reason.data
         )
     except DomainError as error:
-        if error.status_code != 422:
-            raise
         _fail(form, error)
         return _request_page(desk.get_request_for(request_id, current_user), status_form=form,
                              code=422)
