@@ -15,8 +15,8 @@ import sys
 
 from rq import cron as rq_cron
 
-from worker.jobs.frontdesk import remind_due_callbacks
 from worker.jobs import supplies as supplies_jobs
+from worker.jobs.frontdesk import remind_due_callbacks
 from worker.jobs.mail import sweep_outbox
 from worker.jobs.recruiting import send_interview_reminders
 

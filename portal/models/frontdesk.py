@@ -85,16 +85,14 @@ class Call(_Logged, db.Model):
 
     for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id])
     transferred_to: Mapped[User | None] = relationship(
-        foreign_keys=[transferred_to_id], 
+        foreign_keys=[transferred_to_id],
     )
     recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
     logged_by: Mapped[User | None] = relationship(foreign_keys=[logged_by_id])
 
     def is_overdue(self, now: datetime) -> bool:
         return (
-            self.status == OPEN
-            and self.callback_due_at is not None
-            and self.callback_due_at < now
+            self.status == OPEN and self.callback_due_at is not None and self.callback_due_at < now
         )
 
     def __str__(self) -> str:
@@ -173,7 +171,8 @@ class StaffRequest(db.Model):
     requester: Mapped[User] = relationship(foreign_keys=[requester_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     comments: Mapped[list[RequestComment]] = relationship(
-        back_populates="request", order_by="RequestComment.id", 
+        back_populates="request",
+        order_by="RequestComment.id",
     )
 
     def can_move_to(self, status: str) -> bool:

@@ -566,11 +566,8 @@ def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[str
 
 def messages_for(user: User, *, show: str = "all") -> Select:
     """Calls for ``user`` (asked for or transferred to them), open first, newest first."""
-    stmt = select(Call).where(Call.recipient_id == user.id)
-    if show == "open":
-        stmt = stmt.where(Call.status == OPEN)
-    else:
-        stmt = stmt.where(Call.status != VOID)
+    wanted = Call.status == OPEN if show == "open" else Call.status != VOID
+    stmt = select(Call).where(Call.recipient_id == user.id, wanted)
     return _with_people(
         stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc())
     )

@@ -36,13 +36,17 @@ MATRIX = [
 
 
 def test_every_frontdesk_route_is_in_the_matrix(app):
-    rules = {(m.lower(), r.rule) for r in app.url_map.iter_rules()
-             if r.endpoint.startswith("frontdesk.") for m in r.methods - {"HEAD", "OPTIONS"}}
+    rules = {
+        (m.lower(), r.rule)
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith("frontdesk.")
+        for m in r.methods - {"HEAD", "OPTIONS"}
+    }
     listed = set()
     for method, url, *_ in MATRIX:
         path = url.split("?")[0]
         for key in ("call", "visit", "fax", "request"):
-            path = path.replace("{%s}" % key, f"<int:{key}_id>")
+            path = path.replace("{" + key + "}", f"<int:{key}_id>")
         listed.add((method, path))
     assert rules == listed
     for rule in app.url_map.iter_rules():
@@ -58,16 +62,27 @@ def test_matrix(client, login_as, make_user, who):
     desk = make_user(roles=["back_office", "staff"], email="desk@example.com")
     requester = make_user(roles=["staff"], email="req@example.com")
     staff = make_user(roles=["staff"], email="staff@example.com")
-    call = frontdesk.log_call(frontdesk.CallInput(
-        phone="11987654321", caller_name="X", for_whom="req@example.com", message="m"),
-        actor=desk)
-    visit = frontdesk.register_visit(actor=desk, visitor_name="V", company=None,
-                                     host="req@example.com", badge_number=None)
-    fax = frontdesk.log_fax(actor=desk, direction="in", number="1133334444", correspondent="C",
-                            pages=1, for_whom="req@example.com", status="received",
-                            filename="a.pdf", data=b"%PDF-1.4 x")
-    req = frontdesk.file_request(requester=requester, type="general", title="T",
-                                 description="D")
+    call = frontdesk.log_call(
+        frontdesk.CallInput(
+            phone="11987654321", caller_name="X", for_whom="req@example.com", message="m"
+        ),
+        actor=desk,
+    )
+    visit = frontdesk.register_visit(
+        actor=desk, visitor_name="V", company=None, host="req@example.com", badge_number=None
+    )
+    fax = frontdesk.log_fax(
+        actor=desk,
+        direction="in",
+        number="1133334444",
+        correspondent="C",
+        pages=1,
+        for_whom="req@example.com",
+        status="received",
+        filename="a.pdf",
+        data=b"%PDF-1.4 x",
+    )
+    req = frontdesk.file_request(requester=requester, type="general", title="T", description="D")
     db.session.commit()
     ids = {"call": call.id, "visit": visit.id, "fax": fax.id, "request": req.id}
     if who == "staff":

@@ -21,7 +21,7 @@ def test_console_full_page_and_fragment(client, login_as, desk_user, ana, log_ca
     html = page.get_data(as_text=True)
     assert "<html" in html and 'id="call-form"' in html and "data-reset-on-success" in html
     assert 'id="call-rows"' in html and "Carlos Souza" in html
-    assert 'autofocus' in html and 'list="staff-list"' in html
+    assert "autofocus" in html and 'list="staff-list"' in html
     frag = client.get("/frontdesk/?view=all", headers=HX)
     body = frag.get_data(as_text=True)
     assert frag.status_code == 200 and "<html" not in body
@@ -34,7 +34,7 @@ def test_log_call_htmx_returns_row_and_fresh_form(client, login_as, desk_user, a
     resp = client.post("/frontdesk/calls", data=call_form(), headers=HX)
     assert resp.status_code == 200
     body = resp.get_data(as_text=True)
-    assert body.lstrip().startswith("<tr id=\"call-")
+    assert body.lstrip().startswith('<tr id="call-')
     assert 'hx-swap-oob="outerHTML"' in body and 'id="call-fields"' in body
     call = db.session.scalar(select(Call))
     assert call.phone == "+5511987654321" and call.recipient_id == ana.id
@@ -83,8 +83,11 @@ def test_unknown_person_refused(client, login_as, desk_user):
 
 
 def test_anonymous_htmx_gets_401_with_redirect(client):
-    for method, url in [("get", "/frontdesk/"), ("post", "/frontdesk/calls"),
-                        ("get", "/frontdesk/calls/lookup?phone=11987654321")]:
+    for method, url in [
+        ("get", "/frontdesk/"),
+        ("post", "/frontdesk/calls"),
+        ("get", "/frontdesk/calls/lookup?phone=11987654321"),
+    ]:
         resp = getattr(client, method)(url, headers=HX)
         assert resp.status_code == 401
         assert "/login" in resp.headers["HX-Redirect"]
@@ -103,18 +106,24 @@ def test_same_caller_whatever_the_format(client, login_as, desk_user, ana, log_c
     phones = set(db.session.scalars(select(Call.phone)))
     assert phones == {"+5511987654321"}
     login_as(desk_user)
-    resp = client.get("/frontdesk/calls/lookup", query_string={"phone": "011 98765-4321"},
-                      headers=HX)
+    resp = client.get(
+        "/frontdesk/calls/lookup", query_string={"phone": "011 98765-4321"}, headers=HX
+    )
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and body.lstrip().startswith('<p class="caller-hint"')
     # The most recent call's name and company are pre-filled (out of band, into empty fields).
-    assert 'id="caller_name" name="caller_name" value="Carlos Souza" maxlength="160" ' \
-           'hx-swap-oob="true"' in body
+    assert (
+        'id="caller_name" name="caller_name" value="Carlos Souza" maxlength="160" '
+        'hx-swap-oob="true"' in body
+    )
     assert 'value="Souza Transportes"' in body
     assert "3 calls" in body
     # What the receptionist already typed is never overwritten.
-    resp = client.get("/frontdesk/calls/lookup",
-                      query_string={"phone": "11987654321", "caller_name": "Maria"}, headers=HX)
+    resp = client.get(
+        "/frontdesk/calls/lookup",
+        query_string={"phone": "11987654321", "caller_name": "Maria"},
+        headers=HX,
+    )
     body = resp.get_data(as_text=True)
     assert 'id="caller_name"' not in body and 'value="Souza Transportes"' in body
     # An incomplete number changes nothing on the page.
@@ -126,8 +135,12 @@ def test_same_caller_whatever_the_format(client, login_as, desk_user, ana, log_c
 def test_filters_search_and_pagination(client, login_as, desk_user, ana, bruno, log_call, app):
     for i in range(30):
         log_call(caller_name=f"Caller {i:02d}", company="Acme" if i % 2 else "Beta Ltda")
-    log_call(caller_name="Zélia Prado", for_whom="bruno@example.com", message="Orçamento 2027",
-             phone="(21) 2555-0101")
+    log_call(
+        caller_name="Zélia Prado",
+        for_whom="bruno@example.com",
+        message="Orçamento 2027",
+        phone="(21) 2555-0101",
+    )
     login_as(desk_user)
     page1 = client.get("/frontdesk/", headers=HX).get_data(as_text=True)
     assert page1.count('<tr id="call-') == app.config["PAGE_SIZE"]
@@ -156,8 +169,9 @@ def test_filters_search_and_pagination(client, login_as, desk_user, ana, bruno, 
 
 def test_open_and_overdue_filters(client, login_as, desk_user, ana, log_call):
     log_call(outcome="handled", caller_name="Handled One", message="")
-    cb = log_call(outcome="callback", caller_name="Late Caller",
-                  callback_due=local_input(timedelta(hours=1)))
+    cb = log_call(
+        outcome="callback", caller_name="Late Caller", callback_due=local_input(timedelta(hours=1))
+    )
     log_call(caller_name="Open Message")
     cb.callback_due_at = cb.created_at - timedelta(minutes=5)
     db.session.commit()
@@ -169,7 +183,7 @@ def test_open_and_overdue_filters(client, login_as, desk_user, ana, log_call):
 
 
 def test_csv_export_escapes_formulas(client, login_as, desk_user, ana, log_call):
-    log_call(caller_name="=HYPERLINK(\"http://evil\")", company="+cmd", message="@SUM(A1)")
+    log_call(caller_name='=HYPERLINK("http://evil")', company="+cmd", message="@SUM(A1)")
     log_call(caller_name="Normal Name", company="-minus")
     login_as(desk_user)
     resp = client.get("/frontdesk/calls.csv?view=all")
@@ -178,6 +192,6 @@ def test_csv_export_escapes_formulas(client, login_as, desk_user, ana, log_call)
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
     assert rows[0][0] == "id" and len(rows) == 3
     cells = [c for row in rows[1:] for c in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells and "'+cmd" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells and "'+cmd" in cells
     assert "'@SUM(A1)" in cells and "'-minus" in cells and "Normal Name" in cells
     assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)

@@ -27,8 +27,9 @@ def test_mark_returned_with_note(client, login_as, ana, bruno, log_call):
     login_as(bruno)
     assert client.post(f"/frontdesk/messages/{call.id}/returned").status_code == 403
     login_as(ana)
-    resp = client.post(f"/frontdesk/messages/{call.id}/returned", data={"note": "Called back"},
-                       headers=HX)
+    resp = client.post(
+        f"/frontdesk/messages/{call.id}/returned", data={"note": "Called back"}, headers=HX
+    )
     assert resp.status_code == 200
     body = resp.get_data(as_text=True)
     assert body.lstrip().startswith(f'<li id="message-{call.id}"') and "Called back" in body
@@ -45,8 +46,9 @@ def test_mark_returned_with_note(client, login_as, ana, bruno, log_call):
 
 def test_transfer_is_visible_to_the_transferee(client, login_as, desk_user, ana, bruno):
     login_as(desk_user)
-    data = call_form(outcome="transferred", transferred_to="Bruno Carvalho <bruno@example.com>",
-                     message="")
+    data = call_form(
+        outcome="transferred", transferred_to="Bruno Carvalho <bruno@example.com>", message=""
+    )
     assert client.post("/frontdesk/calls", data=data, headers=HX).status_code == 200
     call = db.session.scalar(select(Call))
     assert call.for_user_id == ana.id and call.transferred_to_id == bruno.id
@@ -58,8 +60,9 @@ def test_transfer_is_visible_to_the_transferee(client, login_as, desk_user, ana,
     assert "Carlos Souza" not in client.get("/frontdesk/messages").get_data(as_text=True)
 
 
-def test_recipient_notified_in_app_and_by_email(client, login_as, desk_user, ana, smtp_sink,
-                                                run_jobs):
+def test_recipient_notified_in_app_and_by_email(
+    client, login_as, desk_user, ana, smtp_sink, run_jobs
+):
     login_as(desk_user)
     data = call_form(urgency="urgent", message="Server room is flooding")
     assert client.post("/frontdesk/calls", data=data, headers=HX).status_code == 200

@@ -29,22 +29,37 @@ def count_queries():
 
 def _add_calls(n: int, users: list[int]) -> None:
     now = utcnow()
-    db.session.execute(insert(Call), [
-        {"caller_name": f"Caller {i}", "phone": f"+55119876{i:05d}", "outcome": "message",
-         "status": "open", "message": "m", "direction": "in", "urgent": False,
-         "for_user_id": users[i % len(users)], "recipient_id": users[i % len(users)],
-         "logged_by_id": users[(i + 1) % len(users)], "created_at": now}
-        for i in range(n)
-    ])
+    db.session.execute(
+        insert(Call),
+        [
+            {
+                "caller_name": f"Caller {i}",
+                "phone": f"+55119876{i:05d}",
+                "outcome": "message",
+                "status": "open",
+                "message": "m",
+                "direction": "in",
+                "urgent": False,
+                "for_user_id": users[i % len(users)],
+                "recipient_id": users[i % len(users)],
+                "logged_by_id": users[(i + 1) % len(users)],
+                "created_at": now,
+            }
+            for i in range(n)
+        ],
+    )
     db.session.commit()
 
 
-@pytest.mark.parametrize("path,headers", [
-    ("/frontdesk/", {}),
-    ("/frontdesk/", HX),
-    ("/frontdesk/messages", {}),
-    ("/", {}),
-])
+@pytest.mark.parametrize(
+    "path,headers",
+    [
+        ("/frontdesk/", {}),
+        ("/frontdesk/", HX),
+        ("/frontdesk/messages", {}),
+        ("/", {}),
+    ],
+)
 def test_same_number_of_queries_for_5_and_50_calls(client, login_as, make_user, path, headers):
     desk = make_user(roles=["back_office", "staff"], email="desk@example.com")
     people = [desk] + [make_user(roles=["staff"]) for _ in range(6)]

@@ -18,12 +18,19 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # --- visitors ---------------------------------------------------------------------------------
 
 
-def test_visitor_arrives_host_notified_and_listed(client, login_as, desk_user, ana, smtp_sink,
-                                                  run_jobs):
+def test_visitor_arrives_host_notified_and_listed(
+    client, login_as, desk_user, ana, smtp_sink, run_jobs
+):
     login_as(desk_user)
-    resp = client.post("/frontdesk/visitors", data={
-        "visitor_name": "Fernanda Lopes", "company": "Lopes & Filhos",
-        "host": "Ana Santos <ana@example.com>", "badge_number": "V-07"})
+    resp = client.post(
+        "/frontdesk/visitors",
+        data={
+            "visitor_name": "Fernanda Lopes",
+            "company": "Lopes & Filhos",
+            "host": "Ana Santos <ana@example.com>",
+            "badge_number": "V-07",
+        },
+    )
     assert resp.status_code == 303
     page = client.get("/frontdesk/visitors").get_data(as_text=True)
     assert 'id="in-building"' in page and "Fernanda Lopes" in page and "V-07" in page
@@ -55,9 +62,15 @@ def test_staff_cannot_see_the_visitor_log(client, login_as, ana):
 
 
 def _fax(client, data: bytes = PDF, filename: str = "scan.pdf", **fields):
-    form = {"direction": "in", "number": "(11) 3333-4444", "correspondent": "Cartório Central",
-            "pages": "2", "for_whom": "ana@example.com", "status": "received",
-            "file": (io.BytesIO(data), filename)}
+    form = {
+        "direction": "in",
+        "number": "(11) 3333-4444",
+        "correspondent": "Cartório Central",
+        "pages": "2",
+        "for_whom": "ana@example.com",
+        "status": "received",
+        "file": (io.BytesIO(data), filename),
+    }
     form.update(fields)
     return client.post("/frontdesk/faxes", data=form, content_type="multipart/form-data")
 
@@ -73,9 +86,11 @@ def test_fax_upload_and_download_rules(client, login_as, desk_user, ana, bruno, 
 
     stored = Path(app.config["UPLOAD_FOLDER"]) / "faxes" / fax.stored_name
     assert stored.read_bytes() == PDF
-    assert "static" not in str(stored.resolve().relative_to(Path(app.root_path).parent)
-                               if stored.resolve().is_relative_to(Path(app.root_path).parent)
-                               else "")
+    assert "static" not in str(
+        stored.resolve().relative_to(Path(app.root_path).parent)
+        if stored.resolve().is_relative_to(Path(app.root_path).parent)
+        else ""
+    )
     resp = client.get(f"/frontdesk/faxes/{fax.id}/file")
     assert resp.status_code == 200 and resp.data == PDF
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
@@ -105,8 +120,9 @@ def test_fax_refuses_non_pdf_and_oversized(client, login_as, desk_user, ana, app
 # --- corrections and voiding ------------------------------------------------------------------
 
 
-def test_author_corrects_within_24h_audited(client, login_as, desk_user, ana, bruno, log_call,
-                                            smtp_sink, run_jobs):
+def test_author_corrects_within_24h_audited(
+    client, login_as, desk_user, ana, bruno, log_call, smtp_sink, run_jobs
+):
     call = log_call()
     login_as(desk_user)
     data = call_form(for_whom="bruno@example.com", company="Souza Logística")
@@ -124,8 +140,9 @@ def test_author_corrects_within_24h_audited(client, login_as, desk_user, ana, br
     assert db.session.scalar(select(Notification).where(Notification.user_id == bruno.id))
 
 
-def test_no_correction_after_24h_and_bad_input_saves_nothing(client, login_as, desk_user, ana,
-                                                             log_call):
+def test_no_correction_after_24h_and_bad_input_saves_nothing(
+    client, login_as, desk_user, ana, log_call
+):
     call = log_call()
     login_as(desk_user)
     resp = client.post(f"/frontdesk/calls/{call.id}", data=call_form(phone="1"))
@@ -137,8 +154,9 @@ def test_no_correction_after_24h_and_bad_input_saves_nothing(client, login_as, d
     db.session.commit()
     resp = client.post(f"/frontdesk/calls/{call.id}", data=call_form(company="Late"))
     assert resp.status_code == 403
-    assert client.post(f"/frontdesk/calls/{call.id}/void", data={"reason": "dup"}).status_code \
-        == 403
+    assert (
+        client.post(f"/frontdesk/calls/{call.id}/void", data={"reason": "dup"}).status_code == 403
+    )
 
 
 def test_void_needs_reason_and_keeps_the_row(client, login_as, desk_user, ana, log_call):

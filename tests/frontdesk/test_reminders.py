@@ -20,10 +20,14 @@ def _due(call: Call, minutes: int = 5) -> None:
 
 def test_reminder_sent_once_when_due(ana, log_call, smtp_sink, run_jobs):
     due = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)))
-    log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)),
-             caller_name="Not Yet")
-    returned = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)),
-                        caller_name="Already Returned")
+    log_call(
+        outcome="callback", callback_due=local_input(timedelta(hours=1)), caller_name="Not Yet"
+    )
+    returned = log_call(
+        outcome="callback",
+        callback_due=local_input(timedelta(hours=1)),
+        caller_name="Already Returned",
+    )
     _due(due)
     _due(returned)
     returned.status = "returned"

@@ -8,6 +8,14 @@ from flask_babel import ngettext
 from portal import ui
 
 bp = Blueprint("frontdesk", __name__, url_prefix="/frontdesk")
+# Three children, so the main navigation highlights only the entry of the page being shown
+# (base.html highlights every entry of the current blueprint).
+desk_bp = Blueprint("desk", __name__)  # console, visitors, faxes (back office)
+inbox_bp = Blueprint("inbox", __name__)  # my messages (everyone)
+requests_bp = Blueprint("requests", __name__)  # staff requests (everyone; triage: back office)
+bp.register_blueprint(desk_bp)
+bp.register_blueprint(inbox_bp)
+bp.register_blueprint(requests_bp)
 
 
 def _open_messages(user) -> int:
@@ -16,10 +24,15 @@ def _open_messages(user) -> int:
     return frontdesk.open_message_count(user)
 
 
-ui.nav_item(_l("Front desk"), "frontdesk.console", "calls.log", order=100)
-ui.nav_item(_l("My messages"), "frontdesk.messages", "messages.view_own", order=110,
-            badge=_open_messages)
-ui.nav_item(_l("Requests"), "frontdesk.requests", "requests.create", order=120)
+ui.nav_item(_l("Front desk"), "frontdesk.desk.console", "calls.log", order=100)
+ui.nav_item(
+    _l("My messages"),
+    "frontdesk.inbox.messages",
+    "messages.view_own",
+    order=110,
+    badge=_open_messages,
+)
+ui.nav_item(_l("Requests"), "frontdesk.requests.requests", "requests.create", order=120)
 
 
 @bp.app_template_filter("phone")
@@ -40,16 +53,24 @@ def _desk_card(user) -> dict:
         "hint": ngettext("%(num)d call today", "%(num)d calls today", s["calls_today"]),
         "tone": "danger" if s["overdue"] else "info",
         "items": [
-            (_("Open messages: %(n)d", n=s["open_messages"]),
-             url_for("frontdesk.console", view="open")),
-            (_("Overdue callbacks: %(n)d", n=s["overdue"]),
-             url_for("frontdesk.console", view="overdue")),
-            (_("Visitors in the building: %(n)d", n=s["visitors"]),
-             url_for("frontdesk.visitors")),
-            (_("Untriaged requests: %(n)d", n=s["untriaged"]),
-             url_for("frontdesk.requests", status="new")),
+            (
+                _("Open messages: %(n)d", n=s["open_messages"]),
+                url_for("frontdesk.desk.console", view="open"),
+            ),
+            (
+                _("Overdue callbacks: %(n)d", n=s["overdue"]),
+                url_for("frontdesk.desk.console", view="overdue"),
+            ),
+            (
+                _("Visitors in the building: %(n)d", n=s["visitors"]),
+                url_for("frontdesk.desk.visitors"),
+            ),
+            (
+                _("Untriaged requests: %(n)d", n=s["untriaged"]),
+                url_for("frontdesk.requests.requests", status="new"),
+            ),
         ],
-        "url": url_for("frontdesk.console"),
+        "url": url_for("frontdesk.desk.console"),
         "link_text": _("Open the console"),
     }
 
@@ -64,7 +85,7 @@ def _messages_card(user) -> dict:
         "value": n,
         "hint": ngettext("%(num)d open message", "%(num)d open messages", n),
         "tone": "warning" if n else "success",
-        "url": url_for("frontdesk.messages"),
+        "url": url_for("frontdesk.inbox.messages"),
     }
 
 
@@ -78,10 +99,12 @@ def _requests_card(user) -> dict:
         "value": None,
         "hint": None if reqs else _("No open requests."),
         "items": [
-            (f"#{r.id} {r.title} — {frontdesk.REQUEST_STATUS_LABELS[r.status]}",
-             url_for("frontdesk.request_detail", request_id=r.id))
+            (
+                f"#{r.id} {r.title} — {frontdesk.REQUEST_STATUS_LABELS[r.status]}",
+                url_for("frontdesk.requests.request_detail", request_id=r.id),
+            )
             for r in reqs
         ],
-        "url": url_for("frontdesk.new_request"),
+        "url": url_for("frontdesk.requests.new_request"),
         "link_text": _("File a request"),
     }

@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 
 from portal import htmx
 from portal.blueprints.forms_util import attach_error
-from portal.blueprints.frontdesk import bp
+from portal.blueprints.frontdesk import desk_bp, inbox_bp, requests_bp
 from portal.blueprints.frontdesk.forms import (
     CallForm,
     CommentForm,
@@ -86,7 +86,7 @@ def _console(form: CallForm, *, status: int = 200) -> Response:
     )
 
 
-@bp.get("/")
+@desk_bp.get("/")
 @requires("calls.log")
 def console():
     return _console(CallForm())
@@ -107,7 +107,7 @@ def _call_input(form: CallForm) -> desk.CallInput:
     )
 
 
-@bp.post("/calls")
+@desk_bp.post("/calls")
 @requires("calls.log")
 def create_call():
     form = CallForm()
@@ -130,7 +130,7 @@ def create_call():
                     )
                 )
             flash(_("Call from %(name)s logged.", name=call.caller_name), "success")
-            return htmx.redirect_to(url_for("frontdesk.console"))
+            return htmx.redirect_to(url_for("frontdesk.desk.console"))
     if htmx.wants_fragment():
         response = make_response(
             render_template("frontdesk/_partials/_call_form.html", form=form, **_common()), 422
@@ -141,7 +141,7 @@ def create_call():
     return _console(form, status=422)
 
 
-@bp.get("/calls/lookup")
+@desk_bp.get("/calls/lookup")
 @requires("calls.log")
 def lookup_caller():
     found = desk.caller_lookup(request.args.get("phone"))
@@ -155,7 +155,7 @@ def lookup_caller():
     )
 
 
-@bp.get("/calls.csv")
+@desk_bp.get("/calls.csv")
 @requires("calls.view_all")
 def export_calls():
     filters = desk.CallFilters.from_args(request.args)
@@ -183,7 +183,7 @@ def _call_page(call, form: CallForm, void_form: VoidForm, status: int = 200):
     ), status
 
 
-@bp.get("/calls/<int:call_id>")
+@desk_bp.get("/calls/<int:call_id>")
 @requires("calls.log")
 def call_detail(call_id: int):
     call = desk.get_call_or_404(call_id)
@@ -203,7 +203,7 @@ def call_detail(call_id: int):
     return _call_page(call, form, VoidForm(formdata=None))
 
 
-@bp.post("/calls/<int:call_id>")
+@desk_bp.post("/calls/<int:call_id>")
 @requires("calls.log")
 def update_call(call_id: int):
     call = desk.get_call_or_404(call_id)
@@ -217,11 +217,11 @@ def update_call(call_id: int):
         else:
             db.session.commit()
             flash(_("Call corrected."), "success")
-            return htmx.redirect_to(url_for("frontdesk.call_detail", call_id=call.id))
+            return htmx.redirect_to(url_for("frontdesk.desk.call_detail", call_id=call.id))
     return _call_page(call, form, VoidForm(formdata=None), 422)
 
 
-@bp.post("/calls/<int:call_id>/void")
+@desk_bp.post("/calls/<int:call_id>/void")
 @requires("calls.log")
 def void_call(call_id: int):
     call = desk.get_call_or_404(call_id)
@@ -234,13 +234,13 @@ def void_call(call_id: int):
         return _call_page(call, CallForm(formdata=None, obj=None), form, 422)
     db.session.commit()
     flash(_("Call voided."), "success")
-    return htmx.redirect_to(url_for("frontdesk.call_detail", call_id=call.id))
+    return htmx.redirect_to(url_for("frontdesk.desk.call_detail", call_id=call.id))
 
 
 # --- my messages ------------------------------------------------------------------------------
 
 
-@bp.get("/messages")
+@inbox_bp.get("/messages")
 @requires("messages.view_own")
 def messages():
     show = "open" if request.args.get("show") == "open" else "all"
@@ -255,7 +255,7 @@ def messages():
     )
 
 
-@bp.post("/messages/<int:call_id>/returned")
+@inbox_bp.post("/messages/<int:call_id>/returned")
 @requires("messages.view_own")
 def mark_returned(call_id: int):
     call = desk.get_call_or_404(call_id)
@@ -263,14 +263,16 @@ def mark_returned(call_id: int):
     desk.mark_returned(call, actor=current_user, note=form.note.data)
     db.session.commit()
     if htmx.wants_fragment():
-        response = make_response(
-            render_template(
-                "frontdesk/_partials/_message_item.html", call=call, now=utcnow(), desk=desk
-            )
+        item = render_template(
+            "frontdesk/_partials/_message_item.html", call=call, now=utcnow(), desk=desk
         )
-        return htmx.trigger(response, "messages-changed")
+        badge = render_template(
+            "frontdesk/_partials/_nav_badge.html",
+            open_count=desk.open_message_count(current_user),
+        )
+        return make_response(item + badge)
     flash(_("Marked as returned."), "success")
-    return htmx.redirect_to(url_for("frontdesk.messages"))
+    return htmx.redirect_to(url_for("frontdesk.inbox.messages"))
 
 
 # --- visitors ---------------------------------------------------------------------------------
@@ -289,13 +291,13 @@ def _visitors_page(form: VisitForm, status: int = 200):
     )
 
 
-@bp.get("/visitors")
+@desk_bp.get("/visitors")
 @requires("visitors.manage")
 def visitors():
     return _visitors_page(VisitForm())
 
 
-@bp.post("/visitors")
+@desk_bp.post("/visitors")
 @requires("visitors.manage")
 def create_visit():
     form = VisitForm()
@@ -313,28 +315,28 @@ def create_visit():
         else:
             db.session.commit()
             flash(_("%(name)s signed in.", name=visit.visitor_name), "success")
-            return htmx.redirect_to(url_for("frontdesk.visitors"))
+            return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
     return _visitors_page(form, 422)
 
 
-@bp.post("/visitors/<int:visit_id>/leave")
+@desk_bp.post("/visitors/<int:visit_id>/leave")
 @requires("visitors.manage")
 def visit_left(visit_id: int):
     visit = desk.get_visit_or_404(visit_id)
     desk.sign_out_visit(visit, actor=current_user)
     db.session.commit()
     flash(_("%(name)s signed out.", name=visit.visitor_name), "success")
-    return htmx.redirect_to(url_for("frontdesk.visitors"))
+    return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
 
 
-@bp.post("/visitors/<int:visit_id>/void")
+@desk_bp.post("/visitors/<int:visit_id>/void")
 @requires("visitors.manage")
 def void_visit(visit_id: int):
     visit = desk.get_visit_or_404(visit_id)
     desk.void_visit(visit, actor=current_user, reason=VoidForm().reason.data)
     db.session.commit()
     flash(_("Visit voided."), "success")
-    return htmx.redirect_to(url_for("frontdesk.visitors"))
+    return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
 
 
 # --- faxes ------------------------------------------------------------------------------------
@@ -352,13 +354,13 @@ def _faxes_page(form: FaxForm, status: int = 200):
     )
 
 
-@bp.get("/faxes")
+@desk_bp.get("/faxes")
 @requires("fax.manage")
 def faxes():
     return _faxes_page(FaxForm())
 
 
-@bp.post("/faxes")
+@desk_bp.post("/faxes")
 @requires("fax.manage")
 def create_fax():
     form = FaxForm()
@@ -386,11 +388,11 @@ def create_fax():
         else:
             db.session.commit()
             flash(_("Fax registered."), "success")
-            return htmx.redirect_to(url_for("frontdesk.faxes"))
+            return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
     return _faxes_page(form, 422)
 
 
-@bp.get("/faxes/<int:fax_id>/file")
+@desk_bp.get("/faxes/<int:fax_id>/file")
 @signed_in
 def fax_file(fax_id: int):
     fax = desk.get_fax_or_404(fax_id)
@@ -406,20 +408,20 @@ def fax_file(fax_id: int):
     return response
 
 
-@bp.post("/faxes/<int:fax_id>/void")
+@desk_bp.post("/faxes/<int:fax_id>/void")
 @requires("fax.manage")
 def void_fax(fax_id: int):
     fax = desk.get_fax_or_404(fax_id)
     desk.void_fax(fax, actor=current_user, reason=VoidForm().reason.data)
     db.session.commit()
     flash(_("Fax voided."), "success")
-    return htmx.redirect_to(url_for("frontdesk.faxes"))
+    return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
 
 
 # --- staff requests ---------------------------------------------------------------------------
 
 
-@bp.get("/requests")
+@requests_bp.get("/requests")
 @requires("requests.create")
 def requests():
     status = request.args.get("status", "")
@@ -435,13 +437,13 @@ def requests():
     )
 
 
-@bp.get("/requests/new")
+@requests_bp.get("/requests/new")
 @requires("requests.create")
 def new_request():
     return render_template("frontdesk/request_new.html", form=RequestForm())
 
 
-@bp.post("/requests")
+@requests_bp.post("/requests")
 @requires("requests.create")
 def create_request():
     form = RequestForm()
@@ -458,7 +460,7 @@ def create_request():
         else:
             db.session.commit()
             flash(_("Request #%(id)d filed.", id=req.id), "success")
-            return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+            return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
     return render_template("frontdesk/request_new.html", form=form), 422
 
 
@@ -483,20 +485,21 @@ def _request_page(req, *, comment_form=None, triage_form=None, status_form=None,
         "frontdesk/request.html",
         req=req,
         comment_form=comment_form or CommentForm(formdata=None),
-        triage_form=triage_form or (_triage_form(req) if current_user.can("requests.triage") else None),
+        triage_form=triage_form
+        or (_triage_form(req) if current_user.can("requests.triage") else None),
         status_form=status_form or StatusForm(formdata=None),
         desk=desk,
     ), code
 
 
-@bp.get("/requests/<int:request_id>")
+@requests_bp.get("/requests/<int:request_id>")
 @requires("requests.create")
 def request_detail(request_id: int):
     req = desk.get_request_for(request_id, current_user)
     return _request_page(req)
 
 
-@bp.post("/requests/<int:request_id>/comments")
+@requests_bp.post("/requests/<int:request_id>/comments")
 @requires("requests.create")
 def comment_request(request_id: int):
     req = desk.get_request_for(request_id, current_user)
@@ -505,13 +508,14 @@ def comment_request(request_id: int):
         desk.add_request_comment(req, author=current_user, body=form.body.data)
     except DomainError as error:
         _fail(form, error)
-        return _request_page(desk.get_request_for(request_id, current_user), comment_form=form,
-                             code=422)
+        return _request_page(
+            desk.get_request_for(request_id, current_user), comment_form=form, code=422
+        )
     db.session.commit()
-    return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+    return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
 
 
-@bp.post("/requests/<int:request_id>/triage")
+@requests_bp.post("/requests/<int:request_id>/triage")
 @requires("requests.triage")
 def triage_request(request_id: int):
     req = desk.get_request_for(request_id, current_user)
@@ -530,12 +534,12 @@ def triage_request(request_id: int):
         else:
             db.session.commit()
             flash(_("Request updated."), "success")
-            return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+            return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
     req = desk.get_request_for(request_id, current_user)
     return _request_page(req, triage_form=form, code=422)
 
 
-@bp.post("/requests/<int:request_id>/status")
+@requests_bp.post("/requests/<int:request_id>/status")
 @requires("requests.triage")
 def request_status(request_id: int):
     req = desk.get_request_for(request_id, current_user)
@@ -546,9 +550,9 @@ def request_status(request_id: int):
         )
     except DomainError as error:
         _fail(form, error)
-        return _request_page(desk.get_request_for(request_id, current_user), status_form=form,
-                             code=422)
+        return _request_page(
+            desk.get_request_for(request_id, current_user), status_form=form, code=422
+        )
     db.session.commit()
-    flash(_("Request is now: %(status)s", status=desk.REQUEST_STATUS_LABELS[req.status]),
-          "success")
-    return htmx.redirect_to(url_for("frontdesk.request_detail", request_id=req.id))
+    flash(_("Request is now: %(status)s", status=desk.REQUEST_STATUS_LABELS[req.status]), "success")
+    return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
