@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -109,7 +108,7 @@ def _deliver_smtp(message: OutboundMessage, mime: EmailMessage) -> DeliveryResul
         if 500 <= exc.smtp_code < 600:
             raise PermanentError(detail) from exc
         raise TransientError(detail) from exc
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise TransientError(f"{type(exc).__name__}: {exc}") from exc
     result = DeliveryResult()
     for rcpt in message.recipients:
