@@ -82,7 +82,11 @@ def _plain(value: Any) -> Any:
 
 
 def list_entries(
-    *, action: str | None = None, actor_id: int | None = None, target_type: str | None = None
+    *,
+    action: str | None = None,
+    actor_id: int | None = None,
+    target_type: str | None = None,
+    target_id: int | None = None,
 ):
     """Return a select of entries, newest first, filtered."""
     stmt = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
@@ -92,6 +96,8 @@ def list_entries(
         stmt = stmt.where(AuditEntry.actor_id == actor_id)
     if target_type:
         stmt = stmt.where(AuditEntry.target_type == target_type)
+    if target_id:
+        stmt = stmt.where(AuditEntry.target_id == target_id)
     return stmt
 
 

@@ -161,12 +161,12 @@ def set_password(user_id: int):
 def audit():
     action = request.args.get("action", "")
     target_type = request.args.get("target_type", "")
-    try:
-        actor_id = int(request.args.get("actor", "") or 0) or None
-    except ValueError:
-        actor_id = None
+    actor_id = request.args.get("actor", type=int)
+    target_id = request.args.get("target_id", type=int)
     page = paginate(
-        audit_service.list_entries(action=action, actor_id=actor_id, target_type=target_type)
+        audit_service.list_entries(
+            action=action, actor_id=actor_id, target_type=target_type, target_id=target_id
+        )
     )
     return htmx.render(
         "admin/audit.html",
