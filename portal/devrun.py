@@ -44,6 +44,27 @@ def _has_users(env: dict[str, str]) -> bool:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env).returncode == 0
 
 
+def _prepare(env: dict[str, str]) -> bool:
+    """Migrate the database and seed the demo company on the first run."""
+    if _flask("db", "upgrade", env=env).returncode != 0:
+        print("! database migration failed", file=sys.stderr)
+        return False
+    if not _has_users(env):
+        password = env.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        print("* First run: creating the demo company ...")
+        if _flask("seed-demo", "--password", password, env=env).returncode != 0:
+            return False
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        (INSTANCE / "demo-password.txt").write_text(password + "\n")
+    elif (INSTANCE / "demo-password.txt").exists():
+        pw = (INSTANCE / "demo-password.txt").read_text().strip()
+        print(
+            "* Demo logins: admin@example.com, backoffice@example.com, manager@example.com,"
+            f" hr@example.com, staff@example.com — password {pw}"
+        )
+    return True
+
+
 def main() -> int:
     env = dict(os.environ)
     redis_server = None
@@ -55,21 +76,8 @@ def main() -> int:
     env.setdefault("PORTAL_BASE_URL", f"http://{host}:{port}")
     procs: list[subprocess.Popen] = []
     try:
-        if _flask("db", "upgrade", env=env).returncode != 0:
-            print("! database migration failed", file=sys.stderr)
+        if not _prepare(env):
             return 1
-        if not _has_users(env):
-            password = env.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
-            print("* First run: creating the demo company ...")
-            if _flask("seed-demo", "--password", password, env=env).returncode != 0:
-                return 1
-            (INSTANCE / "demo-password.txt").write_text(password + "\n")
-        elif (INSTANCE / "demo-password.txt").exists():
-            pw = (INSTANCE / "demo-password.txt").read_text().strip()
-            print(
-                "* Demo logins: admin@example.com, backoffice@example.com, manager@example.com,"
-                f" hr@example.com, staff@example.com — password {pw}"
-            )
         if not env.get("MAIL_SERVER"):
             print("* No MAIL_SERVER: e-mail goes to the dev mailbox (Admin > Outbox > Dev mailbox)")
         commands = [

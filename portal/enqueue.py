@@ -38,8 +38,9 @@ def get_redis() -> Redis:
 def worker_redis() -> Redis:
     """A connection for RQ workers: no read timeout, since dequeueing blocks for minutes."""
     url = current_app.config.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    return Redis.from_url(url, socket_connect_timeout=5, socket_keepalive=True,
-                          health_check_interval=30)
+    return Redis.from_url(
+        url, socket_connect_timeout=5, socket_keepalive=True, health_check_interval=30
+    )
 
 
 def get_queue(name: str, connection: Redis | None = None) -> Queue:
@@ -50,7 +51,7 @@ def get_queue(name: str, connection: Redis | None = None) -> Queue:
 def enqueue_after_commit(
     func: Callable[..., Any], *args: Any, queue: str = "default", **options: Any
 ) -> None:
-    """Run ``func(*args)`` on ``queue`` once the current transaction commits; drop it on rollback."""
+    """Run ``func(*args)`` on ``queue`` after the transaction commits; drop it on rollback."""
     from portal.extensions import db
 
     db.session.info.setdefault(_PENDING, []).append((queue, func, args, options))

@@ -167,7 +167,7 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected_error(error: Exception) -> Response:
     db.session.rollback()
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
     if current_app.config.get("PROPAGATE_EXCEPTIONS") and current_app.testing:
         raise error
     try:
@@ -175,8 +175,9 @@ def _unexpected_error(error: Exception) -> Response:
     except Exception:  # the layout itself failed (database down?): a page that needs nothing
         db.session.rollback()
         log.exception("could not render the error page")
-        html = render_template("error_minimal.html", title=ERROR_TITLES[500](),
-                               message=ERROR_MESSAGES[500]())
+        html = render_template(
+            "error_minimal.html", title=ERROR_TITLES[500](), message=ERROR_MESSAGES[500]()
+        )
         return make_response(html, 500)
 
 

@@ -311,8 +311,14 @@ def _browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium_path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -321,8 +327,9 @@ def _browser() -> Iterator[Any]:
 @pytest.fixture
 def page(_browser, live_server) -> Iterator[Any]:
     """A fresh browser context (no cookies) with its base URL set to the live server."""
-    context = _browser.new_context(base_url=live_server.url, locale="en-US",
-                                   viewport={"width": 1280, "height": 900})
+    context = _browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(10_000)
     pg = context.new_page()
     yield pg

@@ -35,8 +35,10 @@ def main() -> int:
         with path.open("rb") as fh:
             fragment = read_po(fh, locale="pt_BR")
         for message in fragment:
-            if message.id and message.string and any(
-                message.string if isinstance(message.string, tuple) else [message.string]
+            if (
+                message.id
+                and message.string
+                and any(message.string if isinstance(message.string, tuple) else [message.string])
             ):
                 known[message.id if not isinstance(message.id, tuple) else message.id[0]] = message
     filled = missing = 0

@@ -16,7 +16,6 @@ from portal.models.base import utcnow
 from portal.models.types import UTCDateTime
 from portal.security import permissions_for_roles
 
-
 # Permissions granted for a period rather than by role (e.g. ``purchase.approve`` while a
 # delegation is active).  Areas append ``grant(user) -> permissions`` at import time.
 PERMISSION_GRANTS: list[Callable[[User], Iterable[str]]] = []

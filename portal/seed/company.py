@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from portal.models import Department
 from portal.extensions import db
+from portal.models import Department
 from portal.services import users
 
 ORDER = 0

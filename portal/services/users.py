@@ -21,9 +21,29 @@ log = logging.getLogger(__name__)
 
 # A few passwords people actually use; ASVS asks to refuse the most common ones.
 COMMON_PASSWORDS = frozenset(
-    """123456789012 1234567890 password123 qwertyuiop senha12345 senha123456 administrator
-    1q2w3e4r5t 0987654321 iloveyou123 welcome123 changeme123 mudar12345 brasil1234 abc1234567
-    password1234 portal12345 1234512345 1111111111 0000000000 qwerty1234""".split()
+    [
+        "123456789012",
+        "1234567890",
+        "password123",
+        "qwertyuiop",
+        "senha12345",
+        "senha123456",
+        "administrator",
+        "1q2w3e4r5t",
+        "0987654321",
+        "iloveyou123",
+        "welcome123",
+        "changeme123",
+        "mudar12345",
+        "brasil1234",
+        "abc1234567",
+        "password1234",
+        "portal12345",
+        "1234512345",
+        "1111111111",
+        "0000000000",
+        "qwerty1234",
+    ]
 )
 
 

@@ -29,7 +29,9 @@ def _method(rule) -> str:
 
 def test_every_route_declares_who_may_use_it(app):
     undeclared = [
-        rule.rule for rule in _routes(app) if access_of(app.view_functions[rule.endpoint])[0] is None
+        rule.rule
+        for rule in _routes(app)
+        if access_of(app.view_functions[rule.endpoint])[0] is None
     ]
     assert undeclared == [], f"routes without @public/@signed_in/@requires: {undeclared}"
 
@@ -85,14 +87,19 @@ def test_authorization_matrix(app, make_user):
             allowed = kind in ("public", "signed_in") or role in PERMISSIONS.get(permission, ())
             location = resp.headers.get("Location", "")
             if allowed:
-                if resp.status_code in (401, 403) or resp.status_code >= 500 or (
-                    resp.status_code == 302 and "/login" in location
+                if (
+                    resp.status_code in (401, 403)
+                    or resp.status_code >= 500
+                    or (resp.status_code == 302 and "/login" in location)
                 ):
-                    failures.append(f"{role} {_method(rule)} {rule.rule}: {resp.status_code} "
-                                    f"(expected allowed)")
+                    failures.append(
+                        f"{role} {_method(rule)} {rule.rule}: {resp.status_code} (expected allowed)"
+                    )
             elif resp.status_code != 403:
-                failures.append(f"{role} {_method(rule)} {rule.rule}: {resp.status_code} "
-                                f"(expected 403) {location}")
+                failures.append(
+                    f"{role} {_method(rule)} {rule.rule}: {resp.status_code} "
+                    f"(expected 403) {location}"
+                )
     assert failures == [], "\n".join(failures)
 
 
@@ -102,5 +109,7 @@ def test_denial_is_audited(client, make_user, login_as):
 
     login_as(make_user(roles=["staff"]))
     assert client.get("/admin/users").status_code == 403
-    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "access.denied")).one()
+    entry = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "access.denied")
+    ).one()
     assert entry.changes["permission"] == "admin.users"

@@ -48,13 +48,15 @@ def test_failed_and_successful_sign_ins_are_audited(client, make_user):
 
 def test_next_is_honoured_only_for_local_paths(client, make_user):
     make_user(email="ana@example.com")
-    resp = client.post("/login?next=/notifications/", data={"email": "ana@example.com",
-                                                            "password": PASSWORD})
+    resp = client.post(
+        "/login?next=/notifications/", data={"email": "ana@example.com", "password": PASSWORD}
+    )
     assert resp.headers["Location"] == "/notifications/"
     client.post("/logout")
     for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
-        resp = client.post(f"/login?next={evil}", data={"email": "ana@example.com",
-                                                         "password": PASSWORD})
+        resp = client.post(
+            f"/login?next={evil}", data={"email": "ana@example.com", "password": PASSWORD}
+        )
         assert resp.status_code == 303
         assert resp.headers["Location"] == "/", evil
         client.post("/logout")
@@ -96,8 +98,9 @@ def test_disabling_a_user_ends_their_sessions(app, client, make_user, login_as):
     admin_client = app.test_client()
     with admin_client.session_transaction() as sess:
         sess["_user_id"] = admin.session_token
-    resp = admin_client.post(f"/admin/users/{ana.id}", data={
-        "name": ana.name, "email": ana.email, "roles": ["staff"]})  # active unticked
+    resp = admin_client.post(
+        f"/admin/users/{ana.id}", data={"name": ana.name, "email": ana.email, "roles": ["staff"]}
+    )  # active unticked
     assert resp.status_code == 303
     assert _replay(app, stolen).status_code == 302
     assert _replay(app, {"portal_remember": stolen["portal_remember"]}).status_code == 302
@@ -109,9 +112,14 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
     other = app.test_client()
     _login(other, "ana@example.com", remember="y")
     stolen = _cookies(other)
-    resp = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "a brand new passphrase",
-        "confirm": "a brand new passphrase"})
+    resp = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+        },
+    )
     assert resp.status_code == 303
     assert client.get("/").status_code == 200
     assert other.get("/").status_code == 302
@@ -120,12 +128,16 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, client, mak
 
 def test_password_change_validates_next_to_the_field(client, make_user, login_as):
     login_as(make_user())
-    resp = client.post("/account/password", data={
-        "current_password": "wrong", "password": "short", "confirm": "short"})
+    resp = client.post(
+        "/account/password",
+        data={"current_password": "wrong", "password": "short", "confirm": "short"},
+    )
     assert resp.status_code == 422
     assert b'id="current_password-error"' in resp.data
-    resp = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "short", "confirm": "short"})
+    resp = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "short", "confirm": "short"},
+    )
     assert resp.status_code == 422
     assert b"Use at least 10 characters." in resp.data
 
@@ -135,9 +147,14 @@ def test_temporary_password_must_be_changed_first(client, make_user):
     _login(client, "ana@example.com")
     resp = client.get("/")
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/account/password")
-    client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "my own passphrase",
-        "confirm": "my own passphrase"})
+    client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "my own passphrase",
+            "confirm": "my own passphrase",
+        },
+    )
     assert client.get("/").status_code == 200
     user = db.session.scalars(db.select(User).where(User.email == "ana@example.com")).one()
     assert user.must_change_password is False
@@ -148,7 +165,7 @@ def test_language_choice_is_kept_and_used(client, make_user, login_as):
     resp = client.post("/account", data={"locale": "pt_BR"})
     assert resp.status_code == 303
     page = client.get("/")
-    assert "Painel".encode() in page.data
+    assert b"Painel" in page.data
     db.session.refresh(user)
     assert user.locale == "pt_BR"
 
@@ -156,6 +173,6 @@ def test_language_choice_is_kept_and_used(client, make_user, login_as):
 def test_browser_language_is_the_fallback(client, make_user, login_as):
     login_as(make_user())
     page = client.get("/", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
-    assert "Painel".encode() in page.data
+    assert b"Painel" in page.data
     page = client.get("/", headers={"Accept-Language": "en-US"})
     assert b"Dashboard" in page.data

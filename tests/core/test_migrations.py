@@ -1,4 +1,4 @@
-"""Migrations build exactly the schema the models describe, up and down, on SQLite and PostgreSQL."""
+"""Migrations build exactly the schema the models describe, both ways, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -37,8 +37,9 @@ def test_no_inline_script_in_pages(client, make_user, login_as):
 
 def test_cookie_flags(client, make_user):
     make_user(email="ana@example.com")
-    resp = client.post("/login", data={"email": "ana@example.com", "password": PASSWORD,
-                                       "remember": "y"})
+    resp = client.post(
+        "/login", data={"email": "ana@example.com", "password": PASSWORD, "remember": "y"}
+    )
     cookies = resp.headers.getlist("Set-Cookie")
     session = next(c for c in cookies if c.startswith("portal_session="))
     remember = next(c for c in cookies if c.startswith("portal_remember="))
@@ -82,26 +83,34 @@ def test_csrf_missing_or_wrong_token_is_refused_and_changes_nothing(csrf_app, ma
     client = csrf_app.test_client()
     admin = make_user(roles=["admin"], email="root@example.com")
     token = _token(client)
-    resp = client.post("/login", data={"email": "root@example.com", "password": PASSWORD,
-                                       "csrf_token": token})
+    resp = client.post(
+        "/login", data={"email": "root@example.com", "password": PASSWORD, "csrf_token": token}
+    )
     assert resp.status_code == 303
     before = db.session.scalar(db.select(db.func.count(User.id)))
-    new_user = {"name": "Eve", "email": "eve@example.com", "roles": ["admin"],
-                "password": "a long enough password", "active": "y"}
+    new_user = {
+        "name": "Eve",
+        "email": "eve@example.com",
+        "roles": ["admin"],
+        "password": "a long enough password",
+        "active": "y",
+    }
     no_token = client.post("/admin/users", data=new_user)
     assert no_token.status_code == 400
     assert b"Form expired" in no_token.data
     wrong = client.post("/admin/users", data={**new_user, "csrf_token": "forged"})
     assert wrong.status_code == 400
-    htmx_wrong = client.post("/admin/users", data=new_user,
-                             headers={"HX-Request": "true", "X-CSRFToken": "forged"})
+    htmx_wrong = client.post(
+        "/admin/users", data=new_user, headers={"HX-Request": "true", "X-CSRFToken": "forged"}
+    )
     assert htmx_wrong.status_code == 400
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(User.id))) == before
     # the header htmx sends (hx-headers on <body>) is accepted
     good = _token(client, "/admin/users/new")
-    ok = client.post("/admin/users", data=new_user,
-                     headers={"HX-Request": "true", "X-CSRFToken": good})
+    ok = client.post(
+        "/admin/users", data=new_user, headers={"HX-Request": "true", "X-CSRFToken": good}
+    )
     assert ok.status_code == 204 and ok.headers["HX-Location"].endswith("/admin/users")
     assert admin.id
 
@@ -109,8 +118,10 @@ def test_csrf_missing_or_wrong_token_is_refused_and_changes_nothing(csrf_app, ma
 def test_body_carries_the_csrf_header_for_htmx(csrf_app, make_user):
     client = csrf_app.test_client()
     make_user(email="ana@example.com")
-    client.post("/login", data={"email": "ana@example.com", "password": PASSWORD,
-                                "csrf_token": _token(client)})
+    client.post(
+        "/login",
+        data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": _token(client)},
+    )
     html = client.get("/").get_data(as_text=True)
     assert re.search(r"<body hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
 
@@ -122,9 +133,12 @@ def test_htmx_contract_for_a_list(client, make_user, login_as):
     boosted = client.get("/admin/users", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert b"<html" in boosted.data
     fragment = client.get("/admin/users?q=user", headers={"HX-Request": "true"})
-    assert b"<html" not in fragment.data and fragment.data.lstrip().startswith(b"<div id=\"user-rows\"")
-    restore = client.get("/admin/users", headers={"HX-Request": "true",
-                                                 "HX-History-Restore-Request": "true"})
+    assert b"<html" not in fragment.data and fragment.data.lstrip().startswith(
+        b'<div id="user-rows"'
+    )
+    restore = client.get(
+        "/admin/users", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert b"<html" in restore.data
 
 

@@ -10,8 +10,14 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "portal/translations/pt_BR/LC_MESSAGES/messages.po"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "pgettext": ((1, "c"), 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    "pgettext": ((1, "c"), 2),
+}
 METHODS = [
     ("portal/**.py", "python"),
     ("worker/**.py", "python"),
@@ -24,9 +30,13 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sdf]")
 def _source_messages() -> set[str]:
     found: set[str] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, keywords=KEYWORDS,
-        options_map={"portal/templates/**.html": {"extensions": "jinja2.ext.do"},
-                     "portal/templates/**.txt": {"extensions": "jinja2.ext.do"}},
+        str(ROOT),
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={
+            "portal/templates/**.html": {"extensions": "jinja2.ext.do"},
+            "portal/templates/**.txt": {"extensions": "jinja2.ext.do"},
+        },
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
