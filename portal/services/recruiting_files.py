@@ -156,7 +156,7 @@ def check_upload(raw_name: str | None, data: bytes) -> CheckedFile:
     return CheckedFile(name, kind, EXTENSIONS[kind], data, hashlib.sha256(data).hexdigest())
 
 
-_STREAM_RE = re.compile(rb"stream\r?\n")
+_STREAM_RE = re.compile(rb"(?<!end)stream\r?\n")
 
 
 def _check_pdf(data: bytes) -> None:

@@ -24,7 +24,7 @@ Inglês intermediário, espanhol básico
 """
 
 CV_EN = """James O'Connor
-james.oconnor@example.com  +1 415 555 0132
+james.oconnor@example.com  +1 (650) 253-0000
 
 Summary
 Finance analyst with solid experience in accounts payable and reporting.
