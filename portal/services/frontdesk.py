@@ -68,7 +68,7 @@ OUTCOME_LABELS = {
     HANDLED: _l("Handled"),
 }
 STATUS_LABELS = {
-    OPEN: _l("Open"),
+    OPEN: _l("Pending"),
     RETURNED: _l("Returned"),
     CLOSED: _l("Closed"),
     VOID: _l("Void"),
