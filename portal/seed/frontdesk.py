@@ -38,17 +38,79 @@ ORDER = 10
 CALLS = 3500
 DAYS = 150
 
-FIRST = (
-    "Adriana Alexandre André Antônio Beatriz Bruna Carla Carlos Cláudia Daniel Daniela Eduardo "
-    "Fábio Fernanda Flávia Gustavo Helena Igor Jéssica Jorge José Júlia Leandro Letícia Luana "
-    "Luiz Marcelo Márcia Maria Mariana Paulo Priscila Renata Ricardo Roberto Sandra Sérgio "
-    "Simone Tatiana Vanessa Vinícius"
-).split()
-LAST = (
-    "Almeida Alves Andrade Barros Batista Cavalcanti Costa Cunha Duarte Farias Freitas Lima "
-    "Machado Melo Monteiro Moraes Moura Nogueira Nunes Pires Ramos Reis Santana Silva Soares "
-    "Souza Tavares Vieira"
-).split()
+FIRST = [
+    "Adriana",
+    "Alexandre",
+    "André",
+    "Antônio",
+    "Beatriz",
+    "Bruna",
+    "Carla",
+    "Carlos",
+    "Cláudia",
+    "Daniel",
+    "Daniela",
+    "Eduardo",
+    "Fábio",
+    "Fernanda",
+    "Flávia",
+    "Gustavo",
+    "Helena",
+    "Igor",
+    "Jéssica",
+    "Jorge",
+    "José",
+    "Júlia",
+    "Leandro",
+    "Letícia",
+    "Luana",
+    "Luiz",
+    "Marcelo",
+    "Márcia",
+    "Maria",
+    "Mariana",
+    "Paulo",
+    "Priscila",
+    "Renata",
+    "Ricardo",
+    "Roberto",
+    "Sandra",
+    "Sérgio",
+    "Simone",
+    "Tatiana",
+    "Vanessa",
+    "Vinícius",
+]
+LAST = [
+    "Almeida",
+    "Alves",
+    "Andrade",
+    "Barros",
+    "Batista",
+    "Cavalcanti",
+    "Costa",
+    "Cunha",
+    "Duarte",
+    "Farias",
+    "Freitas",
+    "Lima",
+    "Machado",
+    "Melo",
+    "Monteiro",
+    "Moraes",
+    "Moura",
+    "Nogueira",
+    "Nunes",
+    "Pires",
+    "Ramos",
+    "Reis",
+    "Santana",
+    "Silva",
+    "Soares",
+    "Souza",
+    "Tavares",
+    "Vieira",
+]
 COMPANIES = [
     "Transportadora Rápido Sul",
     "Papelaria Central Ltda.",
@@ -143,17 +205,21 @@ def _callers(rng, count: int = 400) -> list[dict[str, Any]]:
 def seed(ctx) -> None:
     from flask import current_app
 
-    rng = ctx.rng
     now = utcnow()
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "America/Sao_Paulo")
     desk = ctx.users.get("back_office") or ctx.people[0]
     staff_login = ctx.users.get("staff") or ctx.people[-1]
-    people = [p for p in ctx.people]
+    _seed_calls(ctx.rng, now, zone, desk, staff_login, list(ctx.people))
+    _seed_visits_and_faxes(ctx.rng, now, zone, desk, list(ctx.people))
+    _seed_requests(ctx.rng, now, desk, staff_login, list(ctx.people))
+    db.session.flush()
+
+
+def _seed_calls(rng, now, zone, desk, staff_login, people) -> None:
     callers = _callers(rng)
     frequent = callers[:40]
-
     rows = []
-    for i in range(CALLS):
+    for _ in range(CALLS):
         caller = rng.choice(frequent) if rng.random() < 0.45 else rng.choice(callers)
         day_ago = int(rng.random() * DAYS)
         created = _business_time(rng, day_ago, now, zone)
@@ -231,6 +297,8 @@ def seed(ctx) -> None:
         )
     db.session.execute(insert(Call), rows)
 
+
+def _seed_visits_and_faxes(rng, now, zone, desk, people) -> None:
     visits = []
     for _ in range(260):
         day_ago = int(rng.random() * DAYS) + 1
@@ -285,6 +353,8 @@ def seed(ctx) -> None:
         )
     db.session.execute(insert(Fax), faxes)
 
+
+def _seed_requests(rng, now, desk, staff_login, people) -> None:
     statuses = [NEW] * 5 + [IN_PROGRESS] * 5 + [DONE] * 12 + [REJECTED] * 3
     for n, status in enumerate(statuses):
         kind, title, description = REQUESTS[n % len(REQUESTS)]
@@ -327,4 +397,3 @@ def seed(ctx) -> None:
                         created_at=created + timedelta(hours=4),
                     )
                 )
-    db.session.flush()
