@@ -155,10 +155,46 @@ def _months(d: date) -> int:
     return d.year * 12 + d.month - 1
 
 
+_HEADINGS = {
+    "experiencia", "experiencia profissional", "experiencias", "historico profissional",
+    "experience", "work experience", "professional experience", "employment",
+    "employment history", "formacao", "formacao academica", "educacao", "escolaridade",
+    "education", "academic background", "cursos", "courses", "certificacoes", "certifications",
+    "idiomas", "languages", "skills", "habilidades", "competencias", "resumo", "summary",
+    "perfil", "profile", "objetivo", "objective", "projetos", "projects",
+}  # fmt: skip
+_STUDY = {
+    "formacao", "formacao academica", "educacao", "escolaridade", "education",
+    "academic background", "cursos", "courses", "certificacoes", "certifications",
+}  # fmt: skip
+
+
+def study_spans(folded: str) -> list[tuple[int, int]]:
+    """Where the education sections are: their dates are studies, not work experience."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    pos = 0
+    for line in folded.splitlines(keepends=True):
+        heading = line.strip().strip(":").strip()
+        if heading in _HEADINGS:
+            if start is not None:
+                spans.append((start, pos))
+                start = None
+            if heading in _STUDY:
+                start = pos
+        pos += len(line)
+    if start is not None:
+        spans.append((start, pos))
+    return spans
+
+
 def estimate_years(doc: FoldedText, today: date) -> tuple[float, list[dict[str, Any]]]:
-    """Sum the date ranges in the CV (overlaps counted once); return years and the ranges."""
+    """Sum the work date ranges in the CV (overlaps counted once; education sections skipped)."""
     ranges: list[tuple[int, int, str]] = []
+    studies = study_spans(doc.folded)
     for m in RANGE_RE.finditer(doc.folded):
+        if any(a <= m.start() < b for a, b in studies):
+            continue
         start = _date_of(m, "a")
         end = today if m.group("present") else _date_of(m, "b")
         if start is None or end is None or end < start or start > today:

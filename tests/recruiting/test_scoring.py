@@ -113,3 +113,13 @@ def test_redaction_hides_contacts_age_gender_and_name():
 def test_locale_detection():
     assert scoring.detect_locale(CV_PT) == "pt_BR"
     assert scoring.detect_locale(CV_EN) == "en"
+
+
+def test_education_dates_are_not_experience():
+    text = "Experience\nAnalyst 2020 - 2021\nEducation\nBSc 2010 - 2014\nSkills\nExcel"
+    years, ranges = scoring.estimate_years(scoring.FoldedText.of(text), TODAY)
+    assert years == 2.0
+    assert [r["from"] for r in ranges] == ["01/2020"]
+    pt = "Formação acadêmica:\nContábeis, 2012 - 2015\nExperiência\nAnalista 2019 - atual"
+    years, ranges = scoring.estimate_years(scoring.FoldedText.of(pt), TODAY)
+    assert [r["from"] for r in ranges] == ["01/2019"]

@@ -8,6 +8,5 @@ from portal import ui
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
 
 ui.nav_item(_l("Recruiting"), "recruiting.index", "hr.cv.upload", order=400)
-ui.nav_item(_l("Employees"), "recruiting.employees", "hr.employees.view", order=402)
 
 from portal.blueprints.recruiting import cards  # noqa: E402,F401  (register dashboard cards)
