@@ -150,11 +150,12 @@ class Processes:
 
     def _spawn(self, args: list[str], extra: dict[str, str] | None, name: str):
         env = {**self.env, **(extra or {})}
-        log = open(self.tmp / f"{name}-{len(self.procs)}.log", "wb")
-        proc = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        proc.log_path = log.name  # type: ignore[attr-defined]
+        path = self.tmp / f"{name}-{len(self.procs)}.log"
+        with open(path, "wb") as log:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(
+                [sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        proc.log_path = str(path)  # type: ignore[attr-defined]
         self.procs.append(proc)
         return proc
 
