@@ -73,6 +73,20 @@ class PortalForkWorker(Worker):
         return super().main_work_horse(job, queue)
 
 
+def _check_redis(connection, *, production: bool) -> None:  # type: ignore[no-untyped-def]
+    """Warn when Redis may evict RQ's keys (the outbox still delivers, but later)."""
+    try:
+        policy = connection.config_get("maxmemory-policy").get("maxmemory-policy")
+    except Exception:  # CONFIG disabled (managed Redis) or Redis not up yet: nothing to say
+        return
+    if policy and policy != "noeviction":
+        log.warning(
+            "Redis maxmemory-policy is %r; use 'noeviction' for RQ%s",
+            policy,
+            " (production)" if production else "",
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m worker", description=__doc__)
     parser.add_argument("queues", nargs="*", help="queues to serve (default: all, mail first)")
@@ -95,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
 
     configure_mappers()
     connection = worker_redis()
+    _check_redis(connection, production=app.config["PORTAL_ENV"] == "production")
     queues = [get_queue(q, connection) for q in (args.queues or app.config["RQ_QUEUES"])]
     name = args.name or f"portal-{socket.gethostname()}-{os.getpid()}"
     stop = threading.Event()
