@@ -64,8 +64,16 @@ def make_order(app, catalogue):
     from portal.services import supplies
 
     def make(requester, *, lines=None, status="draft", supplier=None, approver=None):
+        from sqlalchemy import inspect
+
+        def fresh(obj):  # objects may be detached after run_jobs() or db.session.remove()
+            return db.session.get(type(obj), inspect(obj).identity[0])
+
         with current_app.test_request_context():
-            lines = lines or [(catalogue["a4"], 10)]
+            requester = fresh(requester)
+            approver = fresh(approver) if approver is not None else None
+            supplier = fresh(supplier) if supplier is not None else None
+            lines = [(fresh(i), q) for i, q in (lines or [(catalogue["a4"], 10)])]
             order = supplies.create_order(
                 supplier=supplier or lines[0][0].supplier, actor=requester
             )
