@@ -296,12 +296,17 @@ wrk.headers["X-CSRFToken"] = "{csrf}"
 """
 
 
-def _wrk(url: str, workdir: Path, duration: int, cookie: str | None, post: str | None = None,
-         connections: int = 8) -> dict:
+def _wrk(
+    url: str,
+    workdir: Path,
+    duration: int,
+    cookie: str | None,
+    post: str | None = None,
+    connections: int = 8,
+) -> dict:
     script = workdir / ("post.lua" if post else "report.lua")
     script.write_text((post or "") + LUA_REPORT)
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s",
-           str(script)]
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s", str(script)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=duration + 60)
@@ -372,8 +377,10 @@ def run(args: argparse.Namespace) -> str:
             post = LUA_POST.replace("{body}", body).replace("{csrf}", csrf)
             res = _wrk(f"{portal_url}/frontdesk/calls", workdir, args.duration, cookie, post=post)
             results["log a call (POST)"].append(res)
-            print(f"rep {rep + 1} POST: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms "
-                  f"non-2xx {res['non2xx']}")
+            print(
+                f"rep {rep + 1} POST: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms "
+                f"non-2xx {res['non2xx']}"
+            )
             # The baseline p95 right after the POST run, same load, for the latency ratio.
     finally:
         _stop(portal)
@@ -387,8 +394,19 @@ def _wrk_fragment(url: str, workdir: Path, duration: int, cookie: str) -> dict:
     header = 'wrk.headers["HX-Request"] = "true"\n'
     script = workdir / "fragment.lua"
     script.write_text(header + LUA_REPORT)
-    cmd = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "5s", "-s", str(script),
-           "-H", f"Cookie: {cookie}", url]
+    cmd = [
+        "wrk",
+        "-t2",
+        "-c8",
+        f"-d{duration}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(script),
+        "-H",
+        f"Cookie: {cookie}",
+        url,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("JSON "))
     data = json.loads(line[5:])

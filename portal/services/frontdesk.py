@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
@@ -168,11 +169,15 @@ def format_phone(e164: str | None) -> str:
     """Show a stored number the way people read it: national for local, international otherwise."""
     if not e164:
         return ""
+    return _format_phone(e164, current_app.config.get("PORTAL_PHONE_REGION") or "BR")
+
+
+@lru_cache(maxsize=4096)
+def _format_phone(e164: str, region: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return e164
-    region = current_app.config.get("PORTAL_PHONE_REGION") or "BR"
     if phonenumbers.region_code_for_number(number) == region:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
@@ -188,16 +193,19 @@ def _path(suffix: str) -> str:
     return f"/frontdesk{suffix}"
 
 
-def staff_directory() -> list[User]:
-    """Everyone a call can be for, for the type-ahead (one query)."""
+def staff_directory() -> list[Any]:
+    """Everyone a call can be for, for the type-ahead: one query, plain rows (no ORM objects)."""
     return list(
-        db.session.scalars(
-            select(User).where(User.active.is_(True)).order_by(User.name).limit(2000)
-        ).unique()
+        db.session.execute(
+            select(User.id, User.name, User.email, User.job_title, User.extension)
+            .where(User.active.is_(True))
+            .order_by(User.name)
+            .limit(2000)
+        )
     )
 
 
-def person_label(user: User) -> str:
+def person_label(user: Any) -> str:
     return f"{user.name} <{user.email}>"
 
 
@@ -411,6 +419,7 @@ def caller_lookup(raw_phone: str | None) -> dict[str, Any] | None:
 class CallFilters:
     view: str = "today"  # today | open | overdue | all
     person_id: int | None = None
+    who: str = ""  # what was typed in the "for" type-ahead
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
@@ -427,12 +436,20 @@ class CallFilters:
             person_id = int(args.get("person") or 0) or None
         except ValueError:
             person_id = None
+        who = (args.get("who") or "").strip()[:300]
+        if who and person_id is None:
+            try:
+                person = find_person(who, field="who")
+            except ValidationError:
+                person = None
+            person_id = person.id if person is not None else -1  # unknown: match nothing
         view = args.get("view", "today")
         if view not in ("today", "open", "overdue", "all"):
             view = "today"
         return cls(
             view=view,
             person_id=person_id,
+            who=who,
             date_from=_date("from"),
             date_to=_date("to"),
             q=(args.get("q") or "").strip()[:100],
@@ -440,7 +457,9 @@ class CallFilters:
 
     def as_args(self) -> dict[str, Any]:
         out: dict[str, Any] = {"view": self.view}
-        if self.person_id:
+        if self.who:
+            out["who"] = self.who
+        elif self.person_id:
             out["person"] = self.person_id
         if self.date_from:
             out["from"] = self.date_from.isoformat()
@@ -451,12 +470,33 @@ class CallFilters:
         return out
 
 
-def _with_people(stmt: Select) -> Select:
-    return stmt.options(
-        selectinload(Call.recipient),
-        selectinload(Call.for_user),
-        selectinload(Call.logged_by),
-    )
+def row_labels() -> dict[str, Any]:
+    """Translated labels for list rows, looked up once per page instead of once per row."""
+    return {
+        "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()},
+        "direction": {k: str(v) for k, v in DIRECTION_LABELS.items()},
+        "urgent": _("Urgent"),
+        "pending": _("Pending"),
+        "returned": _("Returned"),
+        "void": _("Void"),
+        "overdue": _("Overdue"),
+    }
+
+
+def _people(*relationships: Any) -> list[Any]:
+    """Load the named people with their names only (no roles, no department)."""
+    return [
+        selectinload(rel).options(
+            load_only(User.id, User.name, User.email),
+            lazyload(User.role_rows),
+            lazyload(User.department),
+        )
+        for rel in relationships
+    ]
+
+
+def _with_people(stmt: Select, *relationships: Any) -> Select:
+    return stmt.options(*_people(*(relationships or (Call.recipient,))))
 
 
 def list_calls(filters: CallFilters, *, now: datetime | None = None) -> Select:
@@ -537,11 +577,8 @@ def csv_safe(value: Any) -> str:
 def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[str]]:
     """Yield CSV rows (header first) for every call the filters match."""
     yield list(CSV_HEADER)
-    stmt = (
-        list_calls(filters)
-        .options(selectinload(Call.transferred_to))
-        .execution_options(yield_per=batch)
-    )
+    stmt = list_calls(filters).options(*_people(Call.for_user, Call.transferred_to))
+    stmt = stmt.execution_options(yield_per=batch)
     for call in db.session.scalars(stmt):
         yield [
             csv_safe(v)
@@ -569,7 +606,10 @@ def messages_for(user: User, *, show: str = "all") -> Select:
     wanted = Call.status == OPEN if show == "open" else Call.status != VOID
     stmt = select(Call).where(Call.recipient_id == user.id, wanted)
     return _with_people(
-        stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc())
+        stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc()),
+        Call.recipient,
+        Call.for_user,
+        Call.logged_by,
     )
 
 

@@ -149,6 +149,12 @@ def test_filters_search_and_pagination(client, login_as, desk_user, ana, bruno, 
     assert page2.count('<tr id="call-') == 31 - app.config["PAGE_SIZE"]
     by_person = client.get(f"/frontdesk/?person={bruno.id}", headers=HX).get_data(as_text=True)
     assert by_person.count('<tr id="call-') == 1 and "Zélia Prado" in by_person
+    # The filter's type-ahead sends what was typed: "Name <e-mail>", an e-mail or a name.
+    for who in ("Bruno Carvalho <bruno@example.com>", "bruno@example.com", "bruno carvalho"):
+        by_who = client.get("/frontdesk/", query_string={"who": who}, headers=HX)
+        assert by_who.get_data(as_text=True).count('<tr id="call-') == 1, who
+    nobody = client.get("/frontdesk/?who=Nobody", headers=HX).get_data(as_text=True)
+    assert '<tr id="call-' not in nobody
     for q in ("zélia", "orçamento", "2555-0101", "+552125550101"):
         found = client.get("/frontdesk/", query_string={"q": q}, headers=HX).get_data(as_text=True)
         assert found.count('<tr id="call-') == 1, q

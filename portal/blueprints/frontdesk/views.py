@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +19,11 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from portal import htmx
 from portal.blueprints.forms_util import attach_error
@@ -60,12 +63,33 @@ def _fail(form: FlaskForm, error: DomainError) -> None:
         attach_error(form, error)
 
 
-def _common() -> dict[str, Any]:
+STAFF_LIST_TTL = 60  # seconds a rendered type-ahead list is reused (per app, per language)
+
+
+def _staff_datalist() -> Markup:
+    """The staff type-ahead (hundreds of options), rendered once a minute rather than per page.
+
+    A new colleague shows up in the suggestions within a minute; typing an e-mail works at once.
+    """
+    cache = current_app.extensions.setdefault("frontdesk_staff_datalist", {})
+    key = str(get_locale())
+    hit = cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    html = Markup(
+        render_template("frontdesk/_partials/_staff_datalist.html", staff=desk.staff_directory())
+    )
+    cache[key] = (time.monotonic() + STAFF_LIST_TTL, html)
+    return html
+
+
+def _common(*, page: bool = True) -> dict[str, Any]:
+    """Context shared by front-desk templates; the staff list only where a page shows it."""
     return {
         "desk": desk,
+        "labels": desk.row_labels(),
         "now": utcnow(),
-        "staff": desk.staff_directory(),
-        "person_label": desk.person_label,
+        "staff_datalist": _staff_datalist() if page else Markup(""),
     }
 
 
@@ -82,7 +106,7 @@ def _console(form: CallForm, *, status: int = 200) -> Response:
         form=form,
         page=page,
         filters=filters,
-        **_common(),
+        **_common(page=not htmx.wants_fragment()),
     )
 
 
@@ -126,14 +150,17 @@ def create_call():
                         "frontdesk/_partials/_call_created.html",
                         call=call,
                         form=CallForm(formdata=None),
-                        **_common(),
+                        **_common(page=False),
                     )
                 )
             flash(_("Call from %(name)s logged.", name=call.caller_name), "success")
             return htmx.redirect_to(url_for("frontdesk.desk.console"))
     if htmx.wants_fragment():
         response = make_response(
-            render_template("frontdesk/_partials/_call_form.html", form=form, **_common()), 422
+            render_template(
+                "frontdesk/_partials/_call_form.html", form=form, **_common(page=False)
+            ),
+            422,
         )
         response.headers["HX-Retarget"] = "#call-form"
         response.headers["HX-Reswap"] = "outerHTML"
@@ -287,7 +314,7 @@ def _visitors_page(form: VisitForm, status: int = 200):
         form=form,
         page=page,
         inside=desk.visitors_in_building(),
-        **_common(),
+        **_common(page=not htmx.wants_fragment()),
     )
 
 
@@ -350,7 +377,7 @@ def _faxes_page(form: FaxForm, status: int = 200):
         status_code=status,
         form=form,
         page=page,
-        **_common(),
+        **_common(page=not htmx.wants_fragment()),
     )
 
 
