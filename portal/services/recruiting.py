@@ -510,9 +510,8 @@ def move_stage(
         )
     if stage == HIRED:
         raise InvalidTransition(_("Use “Hire” to hire a candidate."))
-    if stage in (REJECTED, WITHDRAWN):
-        if not reason.strip():
-            raise ValidationError(_("Give a reason."), field="reason")
+    if stage in (REJECTED, WITHDRAWN) and not reason.strip():
+        raise ValidationError(_("Give a reason."), field="reason")
     old = application.stage
     if old == stage:
         return application

@@ -46,11 +46,22 @@ def add_application(app, opening, hr):
 
     opening_id, hr_id = opening.id, hr.id
 
-    def add(text: str, name: str = "Mariana Conceição Araújo", email=None, phone=None, op=None,
-            locale=None):
+    def add(
+        text: str,
+        name: str = "Mariana Conceição Araújo",
+        email=None,
+        phone=None,
+        op=None,
+        locale=None,
+    ):
         with app.test_request_context():
             application = recruiting.add_candidate(
-                op or db.session.get(Opening, opening_id), actor=db.session.get(User, hr_id), name=name, email=email, phone=phone, cv_text=text,
+                op or db.session.get(Opening, opening_id),
+                actor=db.session.get(User, hr_id),
+                name=name,
+                email=email,
+                phone=phone,
+                cv_text=text,
                 locale=locale,
             )
             db.session.commit()

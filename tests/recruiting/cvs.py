@@ -1,4 +1,4 @@
-"""Real-looking CVs generated on the fly: PDF (fpdf2), DOCX (python-docx), in English and Portuguese."""
+"""Real-looking CVs made on the fly: PDF (fpdf2) and DOCX (python-docx), English and Portuguese."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ def _hostile() -> list[tuple[str, str, bytes, str]]:
     rels_external = (
         b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
         b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
-        b"openxmlformats.org/officeDocument/2006/relationships/attachedTemplate\" "
+        b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
         b'Target="http://127.0.0.1/evil.dotm" TargetMode="External"/></Relationships>'
     )
     macro_ct = parts["[Content_Types].xml"].replace(
@@ -98,27 +98,44 @@ def _hostile() -> list[tuple[str, str, bytes, str]]:
         ("html/pdf polyglot", "cv.pdf", b"<html><script>alert(1)</script>" + pdf, "magic_pdf"),
         ("pdf decompression bomb", "cv.pdf", _pdf_with_stream(bomb), "pdf_bomb"),
         ("truncated pdf", "cv.pdf", pdf[: len(pdf) // 2], "truncated"),
-        ("encrypted pdf", "cv.pdf", _pdf_with_stream(zlib.compress(b"x"), b"/Encrypt 5 0 R\n"),
-         "encrypted"),
-        ("pdf with javascript", "cv.pdf",
-         _pdf_with_stream(zlib.compress(b"x"), b"<< /S /JavaScript /JS (app.alert(1)) >>\n"),
-         "active"),
-        ("docx zip bomb", "cv.docx", _docx_with(b" " * (5 * 1024 * 1024)),
-         "zip_bomb"),
+        (
+            "encrypted pdf",
+            "cv.pdf",
+            _pdf_with_stream(zlib.compress(b"x"), b"/Encrypt 5 0 R\n"),
+            "encrypted",
+        ),
+        (
+            "pdf with javascript",
+            "cv.pdf",
+            _pdf_with_stream(zlib.compress(b"x"), b"<< /S /JavaScript /JS (app.alert(1)) >>\n"),
+            "active",
+        ),
+        ("docx zip bomb", "cv.docx", _docx_with(b" " * (5 * 1024 * 1024)), "zip_bomb"),
         ("docx too many entries", "cv.docx", _zip(many), "zip_entries"),
         ("docx external entity", "cv.docx", _docx_with(XXE), "xml_entities"),
-        ("docx billion laughs", "cv.docx", _docx_with(LAUGHS),
-         "xml_entities"),
+        ("docx billion laughs", "cv.docx", _docx_with(LAUGHS), "xml_entities"),
         ("docx zip-slip", "cv.docx", _zip({**parts, "../../evil.sh": b"rm -rf /"}), "zip_names"),
         ("docx absolute name", "cv.docx", _zip({**parts, "/etc/cron.d/x": b"x"}), "zip_names"),
         ("docx backslash name", "cv.docx", _zip({**parts, "..\\..\\x.bat": b"x"}), "zip_names"),
         ("docx symlink entry", "cv.docx", _zip(parts, symlink="word/link.xml"), "zip_names"),
-        ("ole2 .doc renamed .docx", "cv.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512,
-         "magic_docx"),
-        ("docm renamed .docx", "cv.docx",
-         _zip({**parts, "[Content_Types].xml": macro_ct, "word/vbaProject.bin": b"x"}), "macro"),
-        ("docx external template", "cv.docx",
-         _zip({**parts, "word/_rels/settings.xml.rels": rels_external}), "external"),
+        (
+            "ole2 .doc renamed .docx",
+            "cv.docx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512,
+            "magic_docx",
+        ),
+        (
+            "docm renamed .docx",
+            "cv.docx",
+            _zip({**parts, "[Content_Types].xml": macro_ct, "word/vbaProject.bin": b"x"}),
+            "macro",
+        ),
+        (
+            "docx external template",
+            "cv.docx",
+            _zip({**parts, "word/_rels/settings.xml.rels": rels_external}),
+            "external",
+        ),
         ("zip without a document", "cv.docx", _zip({"hello.txt": b"hi"}), "magic_docx"),
         ("txt with NUL", "cv.txt", b"Name\x00\x00binary", "txt_binary"),
         ("txt not utf-8", "cv.txt", "Conceição".encode("latin-1"), "txt_encoding"),
@@ -251,7 +268,7 @@ def test_bulk_upload_extracts_scores_and_shows_progress(
     assert run_jobs() == 3
 
     fragment = client.get(progress_url, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert fragment.startswith('{# context') is False and 'id="cv-progress"' in fragment
+    assert fragment.startswith("{# context") is False and 'id="cv-progress"' in fragment
     assert fragment.count("cv-scored") == 3
     assert "every 2s" not in fragment  # polling stops when everything is done
 
@@ -300,8 +317,9 @@ def test_same_email_is_flagged_as_duplicate_then_merged(
 def test_keep_clears_the_duplicate_flag(client, login_as, hr, add_application):
     login_as(hr)
     add_application(CV_PT, email="a@example.com")
-    second = add_application(CV_PT, name="Another Mariana", phone="+55 11 98765-4321",
-                             email="a@example.com")
+    second = add_application(
+        CV_PT, name="Another Mariana", phone="+55 11 98765-4321", email="a@example.com"
+    )
     client.post(f"/recruiting/applications/{second.id}/duplicate", data={"action": "keep"})
     db.session.expire_all()
     assert db.session.get(Application, second.id).duplicate_state == "kept"
@@ -315,9 +333,15 @@ def _store_raw(app, opening, hr, data: bytes, kind: str) -> CVFile:
     with app.test_request_context():
         item = files.CheckedFile("x." + kind, kind, files.EXTENSIONS[kind], data, "0" * 64)
         cv = CVFile(
-            opening_id=opening.id, batch="b" * 32, stored_name=files.store(item),
-            original_name="x." + kind, size=len(data), kind=kind,
-            content_type=files.EXTENSIONS[kind], sha256="0" * 64, uploaded_by_id=hr.id,
+            opening_id=opening.id,
+            batch="b" * 32,
+            stored_name=files.store(item),
+            original_name="x." + kind,
+            size=len(data),
+            kind=kind,
+            content_type=files.EXTENSIONS[kind],
+            sha256="0" * 64,
+            uploaded_by_id=hr.id,
         )
         db.session.add(cv)
         db.session.commit()
@@ -330,7 +354,9 @@ def test_parser_bomb_fails_in_the_sandbox_and_the_file_is_removed(app, opening, 
     # A nested-filter bomb (Flate inside Flate) passes the one-level static check.
     inner = zlib.compress(b"\0" * (300 * 1024 * 1024), 9)
     nested = zlib.compress(inner, 9)
-    data = _pdf_with_stream(nested).replace(b"/Filter /FlateDecode", b"/Filter [/FlateDecode /FlateDecode]")
+    data = _pdf_with_stream(nested).replace(
+        b"/Filter /FlateDecode", b"/Filter [/FlateDecode /FlateDecode]"
+    )
     cv = _store_raw(app, opening, hr, data, "pdf")
     before = upload_dir_files(app)
     assert cv.stored_name in before

@@ -1,4 +1,4 @@
-"""Interviews: real calendar invitations, conflicts, working hours, reminders, self-booking, scorecards."""
+"""Interviews: calendar invitations, conflicts, hours, reminders, self-booking, scorecards."""
 
 from __future__ import annotations
 
@@ -53,9 +53,9 @@ def _schedule(client, application, people, start: datetime, minutes: int = 60):
 def _invites(method: str | None = None) -> list[tuple[OutboundMessage, Calendar]]:
     out = []
     for m in db.session.scalars(
-        select(OutboundMessage).where(OutboundMessage.kind == "invitation").order_by(
-            OutboundMessage.id
-        )
+        select(OutboundMessage)
+        .where(OutboundMessage.kind == "invitation")
+        .order_by(OutboundMessage.id)
     ):
         (att,) = m.attachments
         cal = Calendar.from_ical(att.data)
@@ -160,8 +160,9 @@ def test_ics_bytes_are_frozen_in_the_outbox(app, client, login_as, hr, interview
     assert db.session.scalar(select(func.count(OutboundMessage.id))) == 2
 
 
-def test_conflicting_interview_is_refused(client, login_as, hr, interviewer, mariana,
-                                          add_application):
+def test_conflicting_interview_is_refused(
+    client, login_as, hr, interviewer, mariana, add_application
+):
     login_as(hr)
     start = next_monday()
     _schedule(client, mariana, [interviewer], start)
@@ -216,9 +217,7 @@ def test_reminder_goes_out_once(app, client, login_as, hr, interviewer, mariana)
 
     assert send_interview_reminders() == 0  # three weeks away
     soon = datetime.now(UTC) + timedelta(hours=20)
-    db.session.execute(
-        update(Interview).values(start_at=soon, end_at=soon + timedelta(hours=1))
-    )
+    db.session.execute(update(Interview).values(start_at=soon, end_at=soon + timedelta(hours=1)))
     db.session.commit()
     with app.test_request_context():
         assert send_interview_reminders() == 1
@@ -256,16 +255,29 @@ def test_scorecards_side_by_side(client, login_as, hr, interviewer, make_user, m
     login_as(hr)
     _schedule(client, mariana, [hr, interviewer], next_monday())
     interview = db.session.scalar(select(Interview))
-    data = {"technical": "4", "communication": "5", "problem_solving": "3", "culture": "4",
-            "recommendation": "yes", "notes": "Boa comunicação"}
-    assert client.post(f"/recruiting/interviews/{interview.id}/scorecard", data=data).status_code == 303
+    data = {
+        "technical": "4",
+        "communication": "5",
+        "problem_solving": "3",
+        "culture": "4",
+        "recommendation": "yes",
+        "notes": "Boa comunicação",
+    }
+    assert (
+        client.post(f"/recruiting/interviews/{interview.id}/scorecard", data=data).status_code
+        == 303
+    )
     login_as(interviewer)
     assert client.get(f"/recruiting/interviews/{interview.id}/scorecard").status_code == 200
-    bad = client.post(f"/recruiting/interviews/{interview.id}/scorecard",
-                      data={**data, "technical": ""})
+    bad = client.post(
+        f"/recruiting/interviews/{interview.id}/scorecard", data={**data, "technical": ""}
+    )
     assert bad.status_code == 422
     data2 = {**data, "technical": "2", "recommendation": "no", "notes": "Pouco SQL"}
-    assert client.post(f"/recruiting/interviews/{interview.id}/scorecard", data=data2).status_code == 303
+    assert (
+        client.post(f"/recruiting/interviews/{interview.id}/scorecard", data=data2).status_code
+        == 303
+    )
     login_as(make_user(roles=["staff"]))
     assert client.get(f"/recruiting/interviews/{interview.id}/scorecard").status_code == 403
     login_as(hr)
@@ -346,7 +358,9 @@ def test_expired_and_unknown_links(app, client, hr, mariana, offered):
     response = client.get(f"/recruiting/book/{token}")
     assert response.status_code == 410
     assert "expired" in response.get_data(as_text=True)
-    assert client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])}).status_code == 410
+    assert (
+        client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])}).status_code == 410
+    )
     assert client.get("/recruiting/book/not-a-token").status_code == 404
     assert db.session.scalar(select(func.count(Interview.id))) == 0
 
@@ -373,7 +387,9 @@ def test_two_candidates_racing_for_one_slot_one_wins(app, hr, mariana, add_appli
     def book(token: str) -> None:
         client = app.test_client()
         barrier.wait()
-        results.append(client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])}).status_code)
+        results.append(
+            client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])}).status_code
+        )
 
     threads = [threading.Thread(target=book, args=(t,)) for t in tokens]
     for t in threads:
@@ -386,11 +402,13 @@ def test_two_candidates_racing_for_one_slot_one_wins(app, hr, mariana, add_appli
     assert slot.application_id in (mariana.id, james.id)
 
 
-def test_offering_slots_requires_interviewers_and_no_overlap(client, login_as, hr, opening,
-                                                             interviewer):
+def test_offering_slots_requires_interviewers_and_no_overlap(
+    client, login_as, hr, opening, interviewer
+):
     login_as(hr)
     start = next_monday()
-    response = client.post(f"/recruiting/openings/{opening.id}/slots",
-                           data={"start": _local(start), "duration": "60"})
+    response = client.post(
+        f"/recruiting/openings/{opening.id}/slots", data={"start": _local(start), "duration": "60"}
+    )
     assert response.status_code == 422
     assert "interviewers first" in response.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""End to end in a real Chromium: opening -> three CVs -> ranked with evidence -> interview invite."""
+"""End to end in Chromium: opening -> three CVs -> ranked with evidence -> interview invite."""
 
 from __future__ import annotations
 
@@ -27,8 +27,11 @@ def test_hr_ranks_three_cvs_and_schedules_an_interview(
 
     page.goto("/recruiting/openings/new")
     page.fill("#title", "Analista financeiro")
-    page.fill("#must_haves", "Conciliação bancária: bank reconciliation\nExcel: planilhas\n"
-                             "Contas a pagar: accounts payable")
+    page.fill(
+        "#must_haves",
+        "Conciliação bancária: bank reconciliation\nExcel: planilhas\n"
+        "Contas a pagar: accounts payable",
+    )
     page.fill("#nice_to_haves", "SAP*3: TOTVS\nSQL")
     page.fill("#min_years", "3")
     page.check(f"input[name=interviewer_ids][value='{hr_id}']")

@@ -104,7 +104,10 @@ def test_requirements_are_normalised():
 
 
 def test_redaction_hides_contacts_age_gender_and_name():
-    text = "Maria Souza, 34 anos, feminino, casada. maria@x.com +55 11 98765-4321 Data de nascimento: 01/02/1990"
+    text = (
+        "Maria Souza, 34 anos, feminino, casada. maria@x.com +55 11 98765-4321 "
+        "Data de nascimento: 01/02/1990"
+    )
     out = scoring.redact(text, "Maria Souza")
     for cue in ("Maria", "Souza", "34 anos", "feminino", "casada", "maria@x.com", "98765", "1990"):
         assert cue not in out

@@ -19,8 +19,9 @@ from tests.recruiting.cvs import CV_EN, CV_PT, CV_WEAK, make_pdf
 def three(add_application):
     mariana = add_application(CV_PT, email="mariana@example.com", locale="pt_BR")
     james = add_application(CV_EN, name="James O'Connor", email="james@example.com", locale="en")
-    pedro = add_application(CV_WEAK, name="Pedro Henrique Lima", email="pedro@example.com",
-                            locale="pt_BR")
+    pedro = add_application(
+        CV_WEAK, name="Pedro Henrique Lima", email="pedro@example.com", locale="pt_BR"
+    )
     return mariana, james, pedro
 
 
@@ -62,18 +63,22 @@ def test_fragment_for_htmx(client, login_as, hr, opening, three):
 def test_blind_review_hides_identity_and_cues(client, login_as, hr, opening, add_application):
     login_as(hr)
     text = CV_PT.replace("Resumo", "Resumo\n34 anos, feminino, casada")
-    add_application(text, name="Mariana Conceição Araújo", email="mariana.araujo@example.com.br",
-                    phone="+55 11 98765-4321")
-    page = client.get(
-        f"/recruiting/openings/{opening.id}", query_string={"blind": "1"}
-    ).get_data(as_text=True)
+    add_application(
+        text,
+        name="Mariana Conceição Araújo",
+        email="mariana.araujo@example.com.br",
+        phone="+55 11 98765-4321",
+    )
+    page = client.get(f"/recruiting/openings/{opening.id}", query_string={"blind": "1"}).get_data(
+        as_text=True
+    )
     for cue in ("Mariana", "Araújo", "mariana.araujo", "98765", "34 anos", "feminino", "casada"):
         assert cue not in page, cue
     assert "Candidate #" in page
     app_id = db.session.scalar(select(Application.id))
-    page = client.get(
-        f"/recruiting/applications/{app_id}", query_string={"blind": "1"}
-    ).get_data(as_text=True)
+    page = client.get(f"/recruiting/applications/{app_id}", query_string={"blind": "1"}).get_data(
+        as_text=True
+    )
     for cue in ("Mariana", "mariana.araujo", "98765", "feminino"):
         assert cue not in page, cue
 
@@ -172,7 +177,9 @@ def test_move_through_stages_and_timeline(client, login_as, hr, three):
     login_as(hr)
     mariana = three[0]
     for stage in ("screened", "shortlisted"):
-        response = client.post(f"/recruiting/applications/{mariana.id}/stage", data={"stage": stage})
+        response = client.post(
+            f"/recruiting/applications/{mariana.id}/stage", data={"stage": stage}
+        )
         assert response.status_code == 303
     page = client.get(f"/recruiting/applications/{mariana.id}").get_data(as_text=True)
     assert "Moved from New to Screened" in page
@@ -312,8 +319,7 @@ def test_add_candidate_by_hand_validates_phone(client, login_as, make_user, open
     assert "not a valid phone number" in response.get_data(as_text=True)
     response = client.post(
         f"/recruiting/openings/{opening.id}/candidates/new",
-        data={"name": "Ana Souza", "phone": "(11) 91234-5678", "locale": "pt_BR",
-              "cv_text": CV_PT},
+        data={"name": "Ana Souza", "phone": "(11) 91234-5678", "locale": "pt_BR", "cv_text": CV_PT},
     )
     assert response.status_code == 303
     application = db.session.scalar(select(Application))

@@ -43,7 +43,8 @@ def _people() -> list[User]:
 
 def _opening_choices(form: OpeningForm) -> None:
     form.department_id.choices = [("", "—")] + [
-        (str(d.id), d.name) for d in db.session.scalars(select(Department).order_by(Department.name))
+        (str(d.id), d.name)
+        for d in db.session.scalars(select(Department).order_by(Department.name))
     ]
     people = _people()
     form.hiring_manager_id.choices = [("", "—")] + [(str(u.id), u.name) for u in people]
@@ -378,8 +379,13 @@ def hire(application_id: int):
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(_("%(name)s hired; the employee record is ready.", name=application.candidate.name), "success")
-            return htmx.redirect_to(url_for("recruiting.application", application_id=application.id))
+            flash(
+                _("%(name)s hired; the employee record is ready.", name=application.candidate.name),
+                "success",
+            )
+            return htmx.redirect_to(
+                url_for("recruiting.application", application_id=application.id)
+            )
     return _application_page(application, 422, hire_form=form)
 
 
@@ -409,8 +415,7 @@ def cv_download(cv_id: int):
         max_age=0,
     )
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"cv-{cv.id}.{cv.kind}\"; filename*=UTF-8''"
-        f"{quote(cv.original_name)}"
+        f"attachment; filename=\"cv-{cv.id}.{cv.kind}\"; filename*=UTF-8''{quote(cv.original_name)}"
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -534,7 +539,11 @@ def scorecard(interview_id: int):
         abort(403)
     existing = next((c for c in interview.scorecards if c.interviewer_id == current_user.id), None)
     form = ScorecardForm(
-        data={**existing.ratings, "notes": existing.notes, "recommendation": existing.recommendation}
+        data={
+            **existing.ratings,
+            "notes": existing.notes,
+            "recommendation": existing.recommendation,
+        }
         if existing and request.method == "GET"
         else None
     )
