@@ -1,10 +1,18 @@
-"""Extract the text of one CV inside a sandboxed child process.
+"""Extract the text of CVs inside a sandboxed child process.
 
-Run as ``python -I recruiting_extract.py KIND PATH MAX_BYTES CPU_SECONDS``: the first thing it does
-is lower its own memory (RLIMIT_AS) and CPU (RLIMIT_CPU) limits, and only then imports a parser.
-It prints one JSON object: ``{"ok": true, "text": ...}`` or ``{"ok": false, "error": code}``.
-The parent adds a wall-clock timeout (see ``recruiting_files.extract_text``).  This file imports
-nothing from the portal so that the child starts fast and holds no secrets.
+Two modes, both started by ``recruiting_files`` with ``python -I`` (no user site, no PYTHONPATH):
+
+- ``recruiting_extract.py KIND PATH MAX_BYTES CPU_SECONDS``: one file, one JSON object on stdout;
+- ``recruiting_extract.py --serve MAX_BYTES CPU_SECONDS``: a long-lived child reading one JSON
+  request per line (``{"kind": ..., "path": ...}``) and answering one JSON line each, so the cost of
+  starting Python and importing the parsers is paid once per worker, not once per CV.
+
+The first thing the child does is lower its own limits: address space (RLIMIT_AS), core dumps,
+file writes (RLIMIT_FSIZE = 0); in serve mode the CPU limit (RLIMIT_CPU, soft) is re-armed before
+every file at "CPU used so far + CPU_SECONDS", so one hostile file gets the same budget as in
+one-shot mode.  The parent adds a wall-clock timeout and kills the child when it is exceeded.
+Answers: ``{"ok": true, "text": ...}`` or ``{"ok": false, "error": code}``.  This file imports
+nothing from the portal so that the child holds no secrets.
 """
 
 from __future__ import annotations
@@ -18,11 +26,23 @@ MAX_TEXT = 200_000
 MAX_XML_PART = 20 * 1024 * 1024
 
 
-def _limit(memory_bytes: int, cpu_seconds: int) -> None:
+def _limit(memory_bytes: int, cpu_seconds: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    if cpu_seconds is not None:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # the child writes no files
+
+
+def _arm_cpu(cpu_seconds: int) -> None:
+    """Allow ``cpu_seconds`` more CPU from now on (SIGXCPU ends the child past it)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = int(usage.ru_utime + usage.ru_stime) + 1
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = used + cpu_seconds
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _pdf(path: str) -> str:
@@ -69,9 +89,8 @@ def _txt(path: str) -> str:
     return data.decode("utf-8-sig")
 
 
-def main(argv: list[str]) -> int:
-    kind, path, memory, cpu = argv[1], argv[2], int(argv[3]), int(argv[4])
-    _limit(memory, cpu)
+def extract(kind: str, path: str) -> dict[str, object]:
+    """Parse one file; never raise."""
     try:
         text = {"pdf": _pdf, "docx": _docx, "txt": _txt}[kind](path)
     except MemoryError:
@@ -93,7 +112,33 @@ def main(argv: list[str]) -> int:
     else:
         text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", " ", text)[:MAX_TEXT]
         result = {"ok": True, "text": text}
-    sys.stdout.write(json.dumps(result))
+    return result
+
+
+def serve(memory: int, cpu: int) -> int:
+    _limit(memory, None)
+    import docx  # noqa: F401  (pay the imports once)
+    import pypdf  # noqa: F401
+
+    out = sys.stdout
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return 2
+        _arm_cpu(cpu)
+        result = extract(str(request["kind"]), str(request["path"]))
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[1] == "--serve":
+        return serve(int(argv[2]), int(argv[3]))
+    kind, path, memory, cpu = argv[1], argv[2], int(argv[3]), int(argv[4])
+    _limit(memory, cpu)
+    sys.stdout.write(json.dumps(extract(kind, path)))
     return 0
 
 

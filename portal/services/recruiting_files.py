@@ -10,14 +10,19 @@ limit.  ``extract_text`` runs the parser in a child process with memory, CPU and
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import os
 import re
+import selectors
 import subprocess
 import sys
+import threading
+import time
 import unicodedata
 import uuid
 import zipfile
@@ -305,35 +310,124 @@ def delete_stored(stored_name: str) -> None:
 # --- extraction in a child process -----------------------------------------------------------
 
 CHILD = Path(__file__).with_name("recruiting_extract.py")
+_CHILD_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+
+
+class Sandbox:
+    """A long-lived parser child with memory and CPU limits, and a wall clock in the parent.
+
+    Starting Python and importing pypdf costs ~0.3 s, far more than parsing a CV, so the child
+    serves many files.  Any sign of trouble (timeout, death, a memory or size refusal) kills it;
+    the next file gets a fresh one.  It is also recycled every ``RECYCLE`` files.
+    """
+
+    RECYCLE = 200
+
+    def __init__(self, memory: int, cpu: int) -> None:
+        self.memory, self.cpu = memory, cpu
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.served = 0
+        self.lock = threading.Lock()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        self.served = 0
+        return subprocess.Popen(
+            [sys.executable, "-I", str(CHILD), "--serve", str(self.memory), str(self.cpu)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_CHILD_ENV,
+            cwd="/",
+        )
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(OSError):
+            proc.kill()
+        with contextlib.suppress(Exception):
+            proc.wait(timeout=5)
+        for stream in (proc.stdin, proc.stdout):
+            with contextlib.suppress(Exception):
+                stream.close()  # type: ignore[union-attr]
+
+    def extract(self, kind: str, path: Path, wall: float) -> tuple[str | None, str | None]:
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None or self.served >= self.RECYCLE:
+                self.stop()
+                self.proc = self._start()
+            proc = self.proc
+            assert proc.stdin is not None and proc.stdout is not None
+            self.served += 1
+            try:
+                proc.stdin.write(json.dumps({"kind": kind, "path": str(path)}).encode() + b"\n")
+                proc.stdin.flush()
+            except OSError:
+                self.stop()
+                return None, "corrupt"
+            line = self._read_line(proc, wall)
+            if line is None:  # wall clock exceeded, or the child died (SIGXCPU, OOM)
+                died = proc.poll()
+                self.stop()
+                return None, "timeout" if died in (None, -24, -9) else "memory"
+            try:
+                result = json.loads(line)
+            except ValueError:
+                self.stop()
+                return None, "corrupt"
+            if not result.get("ok"):
+                if result.get("error") in ("memory", "limit"):
+                    self.stop()  # the heap may be in a bad state: start clean
+                return None, str(result.get("error") or "corrupt")
+            return str(result["text"]), None
+
+    @staticmethod
+    def _read_line(proc: subprocess.Popen[bytes], wall: float) -> bytes | None:
+        assert proc.stdout is not None
+        fd = proc.stdout.fileno()
+        deadline = time.monotonic() + wall
+        chunks: list[bytes] = []
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    return None
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                if chunk.endswith(b"\n"):
+                    return b"".join(chunks)
+
+
+_SANDBOXES: dict[tuple[int, int], Sandbox] = {}
+
+
+def sandbox() -> Sandbox:
+    """This process's sandbox for the configured limits."""
+    cfg = current_app.config
+    key = (
+        int(cfg.get("CV_PARSE_MEMORY_BYTES", 512 * 1024 * 1024)),
+        int(cfg.get("CV_PARSE_CPU_SECONDS", 10)),
+    )
+    box = _SANDBOXES.get(key)
+    if box is None:
+        box = _SANDBOXES.setdefault(key, Sandbox(*key))
+    return box
+
+
+@atexit.register
+def _stop_sandboxes() -> None:
+    for box in _SANDBOXES.values():
+        box.stop()
 
 
 def extract_text(kind: str, path: Path) -> tuple[str | None, str | None]:
-    """Parse the file in a sandboxed child; return (text, None) or (None, refusal code)."""
-    cfg = current_app.config
-    memory = int(cfg.get("CV_PARSE_MEMORY_BYTES", 512 * 1024 * 1024))
-    cpu = int(cfg.get("CV_PARSE_CPU_SECONDS", 10))
-    wall = float(cfg.get("CV_PARSE_TIMEOUT", 15))
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-I", str(CHILD), kind, str(path), str(memory), str(cpu)],
-            capture_output=True,
-            timeout=wall,
-            check=False,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"},
-            cwd="/",
-        )
-    except subprocess.TimeoutExpired:
-        return None, "timeout"
-    if proc.returncode != 0 or not proc.stdout:
-        # Killed by RLIMIT_CPU (SIGXCPU) or by the kernel for memory.
-        return None, "timeout" if proc.returncode in (-24, -9) else "memory"
-    try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        return None, "corrupt"
-    if not result.get("ok"):
-        return None, str(result.get("error") or "corrupt")
-    return str(result["text"]), None
+    """Parse the file in the sandboxed child; return (text, None) or (None, refusal code)."""
+    wall = float(current_app.config.get("CV_PARSE_TIMEOUT", 15))
+    return sandbox().extract(kind, path, wall)
 
 
 # --- contacts ----------------------------------------------------------------------------------

@@ -395,3 +395,32 @@ def test_docx_entities_are_refused_in_the_sandbox_too(app, opening, hr):
     assert process_cv(cv.id) == "failed"
     db.session.expire_all()
     assert db.session.get(CVFile, cv.id).error == "xml_entities"
+
+
+def test_sandbox_child_runs_with_memory_cpu_and_file_limits(app, tmp_path):
+    box = files.Sandbox(memory=300 * 1024 * 1024, cpu=7)
+    try:
+        path = tmp_path / "cv.txt"
+        path.write_text(CV_EN)
+        assert box.extract("txt", path, wall=10)[0].startswith("James")
+        limits = open(f"/proc/{box.proc.pid}/limits").read()
+        address = next(line for line in limits.splitlines() if "Max address space" in line)
+        assert str(300 * 1024 * 1024) in address
+        cpu = next(line for line in limits.splitlines() if "Max cpu time" in line)
+        assert cpu.split()[3] != "unlimited"
+        fsize = next(line for line in limits.splitlines() if "Max file size" in line)
+        assert fsize.split()[3] == "0"
+    finally:
+        box.stop()
+
+
+def test_sandbox_recovers_after_a_timeout(app, opening, hr):
+    from worker.jobs.recruiting import process_cv
+
+    app.config["CV_PARSE_TIMEOUT"] = 0.001
+    slow = _store_raw(app, opening, hr, make_pdf(CV_EN), "pdf")
+    assert process_cv(slow.id) == "failed"
+    app.config["CV_PARSE_TIMEOUT"] = 15
+    good = _store_raw(app, opening, hr, make_pdf(CV_PT), "pdf")
+    with app.test_request_context():
+        assert process_cv(good.id) == "scored"
