@@ -42,8 +42,16 @@ PARTLY_RECEIVED = "partly_received"
 RECEIVED = "received"
 CLOSED = "closed"
 CANCELLED = "cancelled"
-ORDER_STATUSES = (DRAFT, PENDING_APPROVAL, APPROVED, SENT, PARTLY_RECEIVED, RECEIVED, CLOSED,
-                  CANCELLED)
+ORDER_STATUSES = (
+    DRAFT,
+    PENDING_APPROVAL,
+    APPROVED,
+    SENT,
+    PARTLY_RECEIVED,
+    RECEIVED,
+    CLOSED,
+    CANCELLED,
+)
 STATUS_LABELS = {
     DRAFT: _l("Draft"),
     PENDING_APPROVAL: _l("Pending approval"),

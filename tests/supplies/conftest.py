@@ -13,14 +13,16 @@ from portal.models.supplies import Supplier, SupplyCategory, SupplyItem
 
 @pytest.fixture
 def manager(make_user):
-    return make_user(roles=["office_manager", "staff"], name="Marcos Oliveira",
-                     email="manager@example.com")
+    return make_user(
+        roles=["office_manager", "staff"], name="Marcos Oliveira", email="manager@example.com"
+    )
 
 
 @pytest.fixture
 def back_office(make_user):
-    return make_user(roles=["back_office", "staff"], name="Juliana Costa",
-                     email="backoffice@example.com")
+    return make_user(
+        roles=["back_office", "staff"], name="Juliana Costa", email="backoffice@example.com"
+    )
 
 
 @pytest.fixture
@@ -33,16 +35,45 @@ def catalogue(app):
     db.session.add_all([paper, coffee, kalunga, cafe])
     db.session.flush()
     items = {
-        "a4": SupplyItem(sku="PAP-A4", name="A4 paper ream", category_id=paper.id, unit="ream",
-                         pack_size=10, supplier_id=kalunga.id, unit_cost=Decimal("25.90"),
-                         reorder_point=5, par_level=20, on_hand=0, location="Shelf A"),
-        "pens": SupplyItem(sku="PEN-BLU", name="Blue pens", category_id=paper.id, unit="un",
-                           pack_size=50, supplier_id=kalunga.id, unit_cost=Decimal("1.20"),
-                           reorder_point=20, par_level=100, on_hand=0, location="Shelf B"),
-        "coffee": SupplyItem(sku="CAF-1KG", name="Coffee beans 1 kg", category_id=coffee.id,
-                             unit="kg", pack_size=1, supplier_id=cafe.id,
-                             unit_cost=Decimal("54.00"), reorder_point=2, par_level=6,
-                             on_hand=0, location="Kitchen"),
+        "a4": SupplyItem(
+            sku="PAP-A4",
+            name="A4 paper ream",
+            category_id=paper.id,
+            unit="ream",
+            pack_size=10,
+            supplier_id=kalunga.id,
+            unit_cost=Decimal("25.90"),
+            reorder_point=5,
+            par_level=20,
+            on_hand=0,
+            location="Shelf A",
+        ),
+        "pens": SupplyItem(
+            sku="PEN-BLU",
+            name="Blue pens",
+            category_id=paper.id,
+            unit="un",
+            pack_size=50,
+            supplier_id=kalunga.id,
+            unit_cost=Decimal("1.20"),
+            reorder_point=20,
+            par_level=100,
+            on_hand=0,
+            location="Shelf B",
+        ),
+        "coffee": SupplyItem(
+            sku="CAF-1KG",
+            name="Coffee beans 1 kg",
+            category_id=coffee.id,
+            unit="kg",
+            pack_size=1,
+            supplier_id=cafe.id,
+            unit_cost=Decimal("54.00"),
+            reorder_point=2,
+            par_level=6,
+            on_hand=0,
+            location="Kitchen",
+        ),
     }
     db.session.add_all(items.values())
     db.session.commit()

@@ -31,7 +31,9 @@ def test_concurrent_approvals_have_one_winner(app, make_user, back_office, make_
         barrier = threading.Barrier(2, timeout=20)
         results: dict[int, str] = {}
 
-        def approve(user_id: int) -> None:
+        def approve(
+            user_id: int, order_id=order_id, version=version, barrier=barrier, results=results
+        ) -> None:
             with app.app_context(), app.test_request_context():
                 try:
                     user = db.session.get(User, user_id)
@@ -59,12 +61,30 @@ def test_concurrent_approvals_have_one_winner(app, make_user, back_office, make_
         assert outcomes.count("won") == 1, outcomes
         loser = next(v for v in outcomes if v != "won")
         assert loser.startswith("This order was changed by ") and "(now: Approved)" in loser
-        assert db.session.scalar(select(func.count(AuditEntry.id)).where(
-            AuditEntry.action == "supplies.order.approve", AuditEntry.target_id == order_id)) == 1
-        assert db.session.scalar(select(func.count(Notification.id)).where(
-            Notification.kind == "supplies.order_decided", Notification.target_id == order_id,
-            Notification.user_id == requester_id)) == 1
-        assert db.session.scalar(select(func.count(OutboundMessage.id)).where(
-            OutboundMessage.kind == "supplier_order",
-            OutboundMessage.target_id == order_id)) == 1
+        assert (
+            db.session.scalar(
+                select(func.count(AuditEntry.id)).where(
+                    AuditEntry.action == "supplies.order.approve", AuditEntry.target_id == order_id
+                )
+            )
+            == 1
+        )
+        assert (
+            db.session.scalar(
+                select(func.count(Notification.id)).where(
+                    Notification.kind == "supplies.order_decided",
+                    Notification.target_id == order_id,
+                    Notification.user_id == requester_id,
+                )
+            )
+            == 1
+        )
+        assert (
+            db.session.scalar(
+                select(func.count(OutboundMessage.id)).where(
+                    OutboundMessage.kind == "supplier_order", OutboundMessage.target_id == order_id
+                )
+            )
+            == 1
+        )
         back_office = db.session.get(User, requester_id)

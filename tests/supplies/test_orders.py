@@ -29,8 +29,9 @@ def _notes(user, kind):
     )
 
 
-def test_lifecycle_draft_to_closed(app, manager, back_office, make_order, catalogue, smtp_sink,
-                                   run_jobs):
+def test_lifecycle_draft_to_closed(
+    app, manager, back_office, make_order, catalogue, smtp_sink, run_jobs
+):
     order = make_order(back_office, lines=[(catalogue["a4"], 10), (catalogue["pens"], 50)])
     assert order.status == "draft"
     assert order.total == Decimal("319.00")  # 10 x 25.90 + 50 x 1.20
@@ -63,7 +64,8 @@ def test_lifecycle_draft_to_closed(app, manager, back_office, make_order, catalo
     assert order.status == "partly_received"
     assert a4.on_hand == 4
     supplies.receive_order(
-        order, actor=back_office,
+        order,
+        actor=back_office,
         quantities={lines["PAP-A4"].id: 6, lines["PEN-BLU"].id: 50},
     )
     db.session.commit()
@@ -151,25 +153,32 @@ def test_requester_never_approves_own_order(app, client, login_as, manager, make
     assert supplies.get_order_or_404(order.id).status == "pending_approval"
 
 
-def test_stale_version_gets_409_naming_who_and_when(app, client, login_as, manager, make_user,
-                                                   back_office, make_order):
+def test_stale_version_gets_409_naming_who_and_when(
+    app, client, login_as, manager, make_user, back_office, make_order
+):
     other = make_user(roles=["office_manager"], name="Paula Rocha")
     order = make_order(back_office, status="pending_approval")
     seen = order.version
     supplies.approve_order(order, approver=other, seen_version=seen)
     db.session.commit()
     login_as(manager)
-    resp = client.post(f"/supplies/orders/{order.id}/approve", data={"version": seen},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/orders/{order.id}/approve",
+        data={"version": seen},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 409
     from urllib.parse import unquote
 
     message = unquote(resp.headers["X-Portal-Error"])
     assert message.startswith("This order was changed by Paula Rocha at ")
     assert "(now: Approved). Reload to see the current version." in message
-    assert db.session.scalar(
-        select(func.count(AuditEntry.id)).where(AuditEntry.action == "supplies.order.approve")
-    ) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEntry.id)).where(AuditEntry.action == "supplies.order.approve")
+        )
+        == 1
+    )
 
 
 def test_queue_approve_and_reject_inline(app, client, login_as, manager, back_office, make_order):
@@ -178,28 +187,44 @@ def test_queue_approve_and_reject_inline(app, client, login_as, manager, back_of
     login_as(manager)
     page = client.get("/supplies/approvals").get_data(as_text=True)
     assert page.index(a.number) < page.index(b.number)  # oldest first
-    resp = client.post(f"/supplies/orders/{a.id}/approve", data={"version": a.version},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/orders/{a.id}/approve",
+        data={"version": a.version},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200 and f'id="queue-{a.id}"' in resp.get_data(as_text=True)
-    resp = client.post(f"/supplies/orders/{b.id}/reject", data={"version": b.version, "reason": ""},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/orders/{b.id}/reject",
+        data={"version": b.version, "reason": ""},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 422
     assert resp.headers["HX-Retarget"] == f"#reject-{b.id}"
-    resp = client.post(f"/supplies/orders/{b.id}/reject",
-                       data={"version": b.version, "reason": "Wrong supplier"},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/orders/{b.id}/reject",
+        data={"version": b.version, "reason": "Wrong supplier"},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200 and "Sent back" in resp.get_data(as_text=True)
 
 
-def test_bulk_approve_skips_what_cannot_be_approved(app, client, login_as, manager, back_office,
-                                                    make_order):
+def test_bulk_approve_skips_what_cannot_be_approved(
+    app, client, login_as, manager, back_office, make_order
+):
     mine = make_order(manager, status="pending_approval")
     theirs = make_order(back_office, status="pending_approval")
     other = make_order(back_office, status="pending_approval")
     login_as(manager)
-    resp = client.post("/supplies/approvals/bulk", data={"orders": [
-        f"{mine.id}:{mine.version}", f"{theirs.id}:{theirs.version}", f"{other.id}:{other.version}"
-    ]})
+    resp = client.post(
+        "/supplies/approvals/bulk",
+        data={
+            "orders": [
+                f"{mine.id}:{mine.version}",
+                f"{theirs.id}:{theirs.version}",
+                f"{other.id}:{other.version}",
+            ]
+        },
+    )
     assert resp.status_code == 303
     db.session.expire_all()
     assert supplies.get_order_or_404(theirs.id).status == "approved"
@@ -212,23 +237,31 @@ def test_bulk_approve_skips_what_cannot_be_approved(app, client, login_as, manag
 
 @pytest.fixture
 def bands(app):
-    db.session.add_all([
-        ApprovalRule(category_id=None, max_amount=Decimal("500.00"), allow_delegate=True),
-        ApprovalRule(category_id=None, max_amount=None, allow_delegate=False),
-    ])
+    db.session.add_all(
+        [
+            ApprovalRule(category_id=None, max_amount=Decimal("500.00"), allow_delegate=True),
+            ApprovalRule(category_id=None, max_amount=None, allow_delegate=False),
+        ]
+    )
     db.session.commit()
 
 
 def _delegate(manager, delegate, start, end, limit=None):
-    d = Delegation(manager_id=manager.id, delegate_id=delegate.id, starts_on=start, ends_on=end,
-                   amount_limit=limit)
+    d = Delegation(
+        manager_id=manager.id,
+        delegate_id=delegate.id,
+        starts_on=start,
+        ends_on=end,
+        amount_limit=limit,
+    )
     db.session.add(d)
     db.session.commit()
     return d
 
 
-def test_bands_decide_whether_a_delegate_may_approve(app, bands, manager, back_office, make_user,
-                                                     make_order, catalogue):
+def test_bands_decide_whether_a_delegate_may_approve(
+    app, bands, manager, back_office, make_user, make_order, catalogue
+):
     requester = make_user(roles=["back_office"], name="Natália Cardoso")
     today = local_today()
     _delegate(manager, back_office, today, today + timedelta(days=3))
@@ -249,8 +282,13 @@ def test_bands_decide_whether_a_delegate_may_approve(app, bands, manager, back_o
 
 
 def test_category_band_beats_the_general_one(app, bands, manager, make_order, make_user, catalogue):
-    db.session.add(ApprovalRule(category_id=catalogue["coffee"].category_id, max_amount=Decimal("100.00"),
-                                allow_delegate=False))
+    db.session.add(
+        ApprovalRule(
+            category_id=catalogue["coffee"].category_id,
+            max_amount=Decimal("100.00"),
+            allow_delegate=False,
+        )
+    )
     db.session.commit()
     requester = make_user(roles=["back_office"])
     order = make_order(requester, status="pending_approval", lines=[(catalogue["coffee"], 1)])
@@ -274,8 +312,12 @@ def test_delegation_window_start_and_end(app, manager, back_office, make_user, m
     start, end = today + timedelta(days=1), today + timedelta(days=3)
     _delegate(manager, back_office, start, end)
     order = make_order(requester, status="pending_approval")
-    for day, allowed in [(start - timedelta(days=1), False), (start, True), (end, True),
-                         (end + timedelta(days=1), False)]:
+    for day, allowed in [
+        (start - timedelta(days=1), False),
+        (start, True),
+        (end, True),
+        (end + timedelta(days=1), False),
+    ]:
         if allowed:
             assert supplies.approval_authority(order, back_office, today=day).id == manager.id
         else:
@@ -287,8 +329,9 @@ def test_delegation_window_start_and_end(app, manager, back_office, make_user, m
     assert not fresh.can("purchase.approve")
 
 
-def test_delegate_passes_the_route_and_records_on_behalf(app, client, login_as, manager,
-                                                        back_office, make_user, make_order):
+def test_delegate_passes_the_route_and_records_on_behalf(
+    app, client, login_as, manager, back_office, make_user, make_order
+):
     requester = make_user(roles=["back_office"])
     today = local_today()
     _delegate(manager, back_office, today, today)
@@ -313,8 +356,9 @@ def test_delegate_cannot_approve_own_order(app, manager, back_office, make_order
         supplies.approve_order(order, approver=back_office)
 
 
-def test_submit_routes_to_delegate_while_manager_is_away(app, manager, back_office, make_user,
-                                                         make_order, bands, catalogue):
+def test_submit_routes_to_delegate_while_manager_is_away(
+    app, manager, back_office, make_user, make_order, bands, catalogue
+):
     requester = make_user(roles=["back_office"])
     today = local_today()
     _delegate(manager, back_office, today, today)
@@ -328,14 +372,21 @@ def test_submit_routes_to_delegate_while_manager_is_away(app, manager, back_offi
 def test_creating_an_absence_notifies_the_delegate(app, client, login_as, manager, back_office):
     login_as(manager)
     today = local_today()
-    resp = client.post("/supplies/absences", data={
-        "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=2)).isoformat(),
-        "delegate_id": back_office.id, "amount_limit": "500,00",
-    })
+    resp = client.post(
+        "/supplies/absences",
+        data={
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=2)).isoformat(),
+            "delegate_id": back_office.id,
+            "amount_limit": "500,00",
+        },
+    )
     assert resp.status_code == 303
     assert _notes(back_office, "supplies.delegation") == 1
-    bad = client.post("/supplies/absences", data={"starts_on": today.isoformat(),
-                                                  "ends_on": "", "delegate_id": back_office.id})
+    bad = client.post(
+        "/supplies/absences",
+        data={"starts_on": today.isoformat(), "ends_on": "", "delegate_id": back_office.id},
+    )
     assert bad.status_code == 422 and "last day" in bad.get_data(as_text=True)
 
 
@@ -357,8 +408,9 @@ def test_escalation_happens_once_per_order(app, manager, back_office, make_user,
 # --- sending to the supplier ------------------------------------------------------------------
 
 
-def test_supplier_email_sent_once_with_pdf_and_csv(app, manager, back_office, make_order,
-                                                   smtp_sink, run_jobs, client, login_as):
+def test_supplier_email_sent_once_with_pdf_and_csv(
+    app, manager, back_office, make_order, smtp_sink, run_jobs, client, login_as
+):
     from portal.enqueue import enqueue_now
     from worker.jobs.mail import send_message
 
@@ -373,8 +425,9 @@ def test_supplier_email_sent_once_with_pdf_and_csv(app, manager, back_office, ma
     assert len(supplier_mail) == 1
     msg = supplier_mail[0]
     assert number in msg["Subject"]
-    names = {part.get_filename(): part.get_content_type() for part in msg.walk()
-             if part.get_filename()}
+    names = {
+        part.get_filename(): part.get_content_type() for part in msg.walk() if part.get_filename()
+    }
     assert names == {f"{number}.pdf": "application/pdf", f"{number}.csv": "text/csv"}
     login_as(db.session.get(type(manager), bo_id))
     page = client.get(f"/supplies/orders/{order_id}").get_data(as_text=True)
@@ -383,9 +436,9 @@ def test_supplier_email_sent_once_with_pdf_and_csv(app, manager, back_office, ma
     assert supplies.get_order_or_404(order_id).status == "sent"
 
 
-def test_worker_killed_after_accept_makes_submission_uncertain(app, manager, back_office,
-                                                               make_order, client, login_as,
-                                                               smtp_sink, run_jobs):
+def test_worker_killed_after_accept_makes_submission_uncertain(
+    app, manager, back_office, make_order, client, login_as, smtp_sink, run_jobs
+):
     """The sender died between the server's 250 and marking the row: a person decides."""
     from worker.jobs.mail import sweep_outbox
 
@@ -402,8 +455,9 @@ def test_worker_killed_after_accept_makes_submission_uncertain(app, manager, bac
     assert _to_supplier(smtp_sink) == []  # never resent automatically
     assert db.session.get(OutboundMessage, message_id).status == "uncertain"
     login_as(db.session.get(type(manager), bo_id))
-    fragment = client.get(f"/supplies/orders/{order_id}/submission",
-                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get(
+        f"/supplies/orders/{order_id}/submission", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert "Submission uncertain" in fragment and "Confirm sent" in fragment
     assert 'hx-trigger="every 3s"' not in fragment  # no polling once it is settled
 
@@ -434,8 +488,9 @@ def test_confirm_sent_after_uncertain(app, manager, back_office, make_order, cli
 def test_pending_submission_polls(app, manager, back_office, make_order, client, login_as):
     order = make_order(back_office, status="approved", approver=manager)
     login_as(back_office)
-    fragment = client.get(f"/supplies/orders/{order.id}/submission",
-                          headers={"HX-Request": "true"}).get_data(as_text=True)
+    fragment = client.get(
+        f"/supplies/orders/{order.id}/submission", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     assert 'hx-trigger="every 3s"' in fragment and "Sending" in fragment
     assert "<html" not in fragment
 

@@ -32,25 +32,42 @@ def _grow(catalogue, requester, n: int) -> None:
     for i in range(have, n):
         sup = catalogue["kalunga"] if i % 2 else catalogue["cafe"]
         cat = catalogue["paper"] if i % 2 else catalogue["coffee"].category
-        db.session.add(SupplyItem(sku=f"GEN-{i}", name=f"Item {i:03d}", category_id=cat.id,
-                                  supplier_id=sup.id, unit_cost=Decimal("2.50"), pack_size=5,
-                                  reorder_point=5, par_level=12, on_hand=1))
+        db.session.add(
+            SupplyItem(
+                sku=f"GEN-{i}",
+                name=f"Item {i:03d}",
+                category_id=cat.id,
+                supplier_id=sup.id,
+                unit_cost=Decimal("2.50"),
+                pack_size=5,
+                reorder_point=5,
+                par_level=12,
+                on_hand=1,
+            )
+        )
     db.session.flush()
     items = db.session.query(SupplyItem).order_by(SupplyItem.id).all()
     pending = db.session.query(PurchaseOrder).count()
     for i in range(pending, n):
-        order = PurchaseOrder(supplier_id=items[i].supplier_id, requester_id=requester.id,
-                              category_id=items[i].category_id, status="pending_approval",
-                              submitted_at=utcnow(), total=Decimal("10.00"))
-        order.lines = [PurchaseOrderLine(item_id=items[i].id, quantity=1, unit_cost=Decimal("5")),
-                       PurchaseOrderLine(item_id=items[(i + 1) % n].id, quantity=1,
-                                         unit_cost=Decimal("5"))]
+        order = PurchaseOrder(
+            supplier_id=items[i].supplier_id,
+            requester_id=requester.id,
+            category_id=items[i].category_id,
+            status="pending_approval",
+            submitted_at=utcnow(),
+            total=Decimal("10.00"),
+        )
+        order.lines = [
+            PurchaseOrderLine(item_id=items[i].id, quantity=1, unit_cost=Decimal("5")),
+            PurchaseOrderLine(item_id=items[(i + 1) % n].id, quantity=1, unit_cost=Decimal("5")),
+        ]
         db.session.add(order)
     db.session.commit()
 
 
-def test_constant_queries_on_queue_items_and_suggestions(app, client, login_as, manager,
-                                                          back_office, catalogue):
+def test_constant_queries_on_queue_items_and_suggestions(
+    app, client, login_as, manager, back_office, catalogue
+):
     login_as(manager)
     counts = {}
     for n in (5, 50):
@@ -61,6 +78,8 @@ def test_constant_queries_on_queue_items_and_suggestions(app, client, login_as, 
             assert resp.status_code == 200
             counts[(url, n)] = len(seen)
         # Real rows are on the page.
-        assert client.get("/supplies/approvals").get_data(as_text=True).count('class="queue-row"') == n
+        assert (
+            client.get("/supplies/approvals").get_data(as_text=True).count('class="queue-row"') == n
+        )
     for url in ("/supplies/approvals", "/supplies/items", "/supplies/suggestions"):
         assert counts[(url, 5)] == counts[(url, 50)], (url, counts)

@@ -36,12 +36,16 @@ def test_issue_more_than_on_hand_is_refused(app, back_office, catalogue):
     assert a4.on_hand == 0 == _ledger(a4.id)
 
 
-def test_issue_form_shows_the_error_next_to_the_quantity(app, client, login_as, back_office,
-                                                         catalogue):
+def test_issue_form_shows_the_error_next_to_the_quantity(
+    app, client, login_as, back_office, catalogue
+):
     login_as(back_office)
     a4 = catalogue["a4"]
-    resp = client.post(f"/supplies/items/{a4.id}/stock", data={"kind": "issue", "quantity": "2"},
-                       headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/items/{a4.id}/stock",
+        data={"kind": "issue", "quantity": "2"},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert 'id="stock-form"' in body and "field-error" in body and "<html" not in body
@@ -103,13 +107,19 @@ def test_stock_count_posts_variances_in_one_go(app, client, login_as, back_offic
     lines = {ln.item.sku: ln for ln in supplies.count_lines(count)}
     assert set(lines) == {"PAP-A4", "PEN-BLU"}
     login_as(back_office)
-    resp = client.post(f"/supplies/counts/{count.id}/lines/{lines['PAP-A4'].id}",
-                       data={"counted": "6"}, headers={"HX-Request": "true"})
+    resp = client.post(
+        f"/supplies/counts/{count.id}/lines/{lines['PAP-A4'].id}",
+        data={"counted": "6"},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200
     assert f'id="count-line-{lines["PAP-A4"].id}"' in resp.get_data(as_text=True)
     assert "-2" in resp.get_data(as_text=True)
-    bad = client.post(f"/supplies/counts/{count.id}/lines/{lines['PEN-BLU'].id}",
-                      data={"counted": "lots"}, headers={"HX-Request": "true"})
+    bad = client.post(
+        f"/supplies/counts/{count.id}/lines/{lines['PEN-BLU'].id}",
+        data={"counted": "lots"},
+        headers={"HX-Request": "true"},
+    )
     assert bad.status_code == 422
     # Posting with an uncounted line is refused, nothing written.
     assert client.post(f"/supplies/counts/{count.id}/post").status_code == 422
@@ -130,14 +140,13 @@ def test_suggestion_explains_itself(app, back_office, catalogue):
     stock(catalogue["a4"], 3, back_office)
     rows = {s.item.sku: s for s in supplies.suggestions()}
     a4 = rows["PAP-A4"]
-    assert a4.explanation == (
-        "on hand 3, on order 0, reorder point 5, par 20 → 17 → 2 packs of 10"
-    )
+    assert a4.explanation == ("on hand 3, on order 0, reorder point 5, par 20 → 17 → 2 packs of 10")
     assert a4.quantity == 20
 
 
-def test_goods_on_order_count_and_drafts_are_never_duplicated(app, client, login_as, back_office,
-                                                              catalogue):
+def test_goods_on_order_count_and_drafts_are_never_duplicated(
+    app, client, login_as, back_office, catalogue
+):
     stock(catalogue["a4"], 3, back_office)
     login_as(back_office)
     ids = [str(catalogue[k].id) for k in ("a4", "pens", "coffee")]
@@ -147,7 +156,8 @@ def test_goods_on_order_count_and_drafts_are_never_duplicated(app, client, login
     assert sorted(o.supplier.name for o in orders) == ["Café do Ponto", "Kalunga"]
     kalunga = next(o for o in orders if o.supplier.name == "Kalunga")
     assert sorted((ln.item.sku, ln.quantity) for ln in kalunga.lines) == [
-        ("PAP-A4", 20), ("PEN-BLU", 100)
+        ("PAP-A4", 20),
+        ("PEN-BLU", 100),
     ]
     # The same click again (double submit, another tab): everything is already on order.
     assert supplies.suggestions() == []
@@ -162,8 +172,11 @@ def test_low_stock_job_notifies_once_a_day_and_only_new_items(app, back_office, 
     bo_id = back_office.id
     assert notify_low_stock() == 3
     assert notify_low_stock() == 0  # same day: dedupe key
-    count = db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == bo_id, Notification.kind == "supplies.low_stock"))
+    count = db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == bo_id, Notification.kind == "supplies.low_stock"
+        )
+    )
     assert count == 1
     # Next day: nothing new is low, so nobody is bothered.
     from datetime import timedelta
@@ -172,7 +185,7 @@ def test_low_stock_job_notifies_once_a_day_and_only_new_items(app, back_office, 
 
 
 def test_csv_export_escapes_formulas(app, client, login_as, back_office, catalogue):
-    catalogue["a4"].name = "=HYPERLINK(\"http://evil\")"
+    catalogue["a4"].name = '=HYPERLINK("http://evil")'
     db.session.commit()
     login_as(back_office)
     body = client.get("/supplies/items.csv?status=all").get_data(as_text=True)
@@ -184,21 +197,25 @@ def test_csv_import_all_or_nothing(app, client, login_as, back_office, catalogue
     login_as(back_office)
     good = (
         "sku,name,category,unit,pack_size,supplier,unit_cost,reorder_point,par_level,location\n"
-        "TON-HP,Toner HP 85A,Paper,un,1,Kalunga,\"389,90\",1,3,Cabinet\n"
+        'TON-HP,Toner HP 85A,Paper,un,1,Kalunga,"389,90",1,3,Cabinet\n'
         "PAP-A4,A4 paper ream (Chamex),Paper,ream,10,Kalunga,26.50,5,20,Shelf A\n"
     )
     bad = good + "X-1,,Paper,un,1,,1,0,0,\nX-2,Bad,Nope,un,1,,1,0,0,\nX-3,Par,Paper,un,1,,1,9,2,\n"
-    resp = client.post("/supplies/items/import",
-                       data={"file": (io.BytesIO(bad.encode()), "items.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/supplies/items/import",
+        data={"file": (io.BytesIO(bad.encode()), "items.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     assert "Nothing was imported" in page
     assert "Enter a name." in page and "Unknown category" in page and "par level" in page
     assert db.session.scalar(select(func.count(SupplyItem.id))) == 3
-    resp = client.post("/supplies/items/import",
-                       data={"file": (io.BytesIO(good.encode()), "items.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        "/supplies/items/import",
+        data={"file": (io.BytesIO(good.encode()), "items.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 303
     db.session.expire_all()
     toner = db.session.scalar(select(SupplyItem).where(SupplyItem.sku == "TON-HP"))
@@ -208,14 +225,25 @@ def test_csv_import_all_or_nothing(app, client, login_as, back_office, catalogue
 
 def test_item_form_validates_next_to_the_field(app, client, login_as, back_office, catalogue):
     login_as(back_office)
-    resp = client.post("/supplies/items", data={"sku": "PAP-A4", "name": "Dup",
-                                                "category_id": catalogue["paper"].id})
+    resp = client.post(
+        "/supplies/items",
+        data={"sku": "PAP-A4", "name": "Dup", "category_id": catalogue["paper"].id},
+    )
     assert resp.status_code == 422
     assert 'id="f-sku-error"' in resp.get_data(as_text=True)
-    resp = client.post("/supplies/items", data={
-        "sku": "NEW-1", "name": "Stapler", "category_id": catalogue["paper"].id,
-        "pack_size": "1", "unit_cost": "19,90", "reorder_point": "1", "par_level": "2",
-        "active": "y"})
+    resp = client.post(
+        "/supplies/items",
+        data={
+            "sku": "NEW-1",
+            "name": "Stapler",
+            "category_id": catalogue["paper"].id,
+            "pack_size": "1",
+            "unit_cost": "19,90",
+            "reorder_point": "1",
+            "par_level": "2",
+            "active": "y",
+        },
+    )
     assert resp.status_code == 303
 
 

@@ -14,15 +14,17 @@ bp = Blueprint("supplies", __name__, url_prefix="/supplies")
 
 
 def _pending(user: Any) -> int:
+    """Orders waiting for approval, shown to those who approve."""
     from portal.models.supplies import PENDING_APPROVAL
     from portal.services import supplies
 
+    if not user.can("purchase.approve"):
+        return 0
     return supplies.count_orders((PENDING_APPROVAL,))
 
 
-ui.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200)
-ui.nav_item(_l("Orders"), "supplies.orders", "supplies.view", order=210)
-ui.nav_item(_l("Approvals"), "supplies.queue", "purchase.approve", order=220, badge=_pending)
+# One entry: the area's pages are linked from its own sub-navigation.
+ui.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200, badge=_pending)
 
 
 @ui.card("supplies-approvals", "purchase.approve", order=200)
@@ -62,10 +64,17 @@ def spend_card(user: Any) -> dict[str, Any]:
         if pairs
         else None,
         "items": [
-            (_("%(cat)s: %(used)s of %(budget)s", cat=c.name, used=supplies.money(u),
-               budget=supplies.money(c.monthly_budget)), None)
+            (
+                _(
+                    "%(cat)s: %(used)s of %(budget)s (%(pct)d%%)",
+                    cat=c.name,
+                    used=supplies.money(u),
+                    budget=supplies.money(c.monthly_budget),
+                    pct=int(u * 100 / c.monthly_budget),
+                ),
+                None,
+            )
             for c, u in rows
-            if u > c.monthly_budget
         ],
     }
 

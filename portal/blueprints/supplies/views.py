@@ -182,7 +182,9 @@ def item_stock(item_id: int):
     try:
         if kind == "receipt":
             supplies.receive_stock(
-                item, quantity=values.get("quantity"), actor=current_user,
+                item,
+                quantity=values.get("quantity"),
+                actor=current_user,
                 reason=values.get("reason"),
             )
         else:
@@ -203,12 +205,19 @@ def item_stock(item_id: int):
         if htmx.wants_fragment():
             return render_template(
                 "supplies/_partials/_stock_form.html",
-                item=item, people=people, errors=_errors(error), values=values,
+                item=item,
+                people=people,
+                errors=_errors(error),
+                values=values,
             ), 422
         return render_template(
             "supplies/item.html",
-            item=item, page=paginate(supplies.list_movements(item)), labels=MOVEMENT_LABELS,
-            people=people, errors=_errors(error), values=values,
+            item=item,
+            page=paginate(supplies.list_movements(item)),
+            labels=MOVEMENT_LABELS,
+            people=people,
+            errors=_errors(error),
+            values=values,
         ), 422
     db.session.commit()
     flash(_("Stock of %(name)s is now %(n)d.", name=item.name, n=item.on_hand), "success")
@@ -265,7 +274,9 @@ SUPPLIER_FIELDS = ["name", "order_email", "phone", "lead_time_days", "min_order_
 @bp.get("/suppliers/new")
 @requires("supplies.manage")
 def supplier_new():
-    return _supplier_form(None, {"lead_time_days": 3, "min_order_value": "0.00", "active": True}, {})
+    return _supplier_form(
+        None, {"lead_time_days": 3, "min_order_value": "0.00", "active": True}, {}
+    )
 
 
 @bp.post("/suppliers")
@@ -313,18 +324,14 @@ def supplier_update(supplier_id: int):
 @bp.get("/suggestions")
 @requires("supplies.view")
 def suggestions():
-    return render_template(
-        "supplies/suggestions.html", rows=supplies.suggestions(), errors={}
-    )
+    return render_template("supplies/suggestions.html", rows=supplies.suggestions(), errors={})
 
 
 @bp.post("/suggestions/order")
 @requires("purchase.create")
 def suggestions_order():
     try:
-        orders = supplies.drafts_from_suggestions(
-            request.form.getlist("items"), actor=current_user
-        )
+        orders = supplies.drafts_from_suggestions(request.form.getlist("items"), actor=current_user)
     except DomainError as error:
         db.session.rollback()
         return render_template(
@@ -393,8 +400,11 @@ def count_line(count_id: int, line_id: int):
         line = supplies.get_count_line_or_404(count, line_id)
         if htmx.wants_fragment():
             return render_template(
-                "supplies/_partials/_count_line.html", line=line, count=count,
-                error=error.message, value=request.form.get("counted", ""),
+                "supplies/_partials/_count_line.html",
+                line=line,
+                count=count,
+                error=error.message,
+                value=request.form.get("counted", ""),
             ), 422
         raise
     db.session.commit()
@@ -415,7 +425,9 @@ def count_post(count_id: int):
         db.session.rollback()
         count = supplies.get_count_or_404(count_id)
         return render_template(
-            "supplies/count.html", count=count, lines=supplies.count_lines(count),
+            "supplies/count.html",
+            count=count,
+            lines=supplies.count_lines(count),
             errors=_errors(error),
         ), 422
     db.session.commit()
@@ -465,8 +477,10 @@ def order_create():
     except DomainError as error:
         db.session.rollback()
         return render_template(
-            "supplies/order_new.html", suppliers=supplies.list_suppliers_all(),
-            errors=_errors(error), values=request.form.to_dict(),
+            "supplies/order_new.html",
+            suppliers=supplies.list_suppliers_all(),
+            errors=_errors(error),
+            values=request.form.to_dict(),
         ), 422
     db.session.commit()
     return htmx.redirect_to(url_for("supplies.order", order_id=order.id))
@@ -504,8 +518,13 @@ def order_submission(order_id: int):
     if supplies.refresh_submission(order):
         db.session.commit()
     return htmx.render(
-        "supplies/order.html", "supplies/_partials/_submission.html", order=order,
-        receipts=[], items=[], errors={}, values={},
+        "supplies/order.html",
+        "supplies/_partials/_submission.html",
+        order=order,
+        receipts=[],
+        items=[],
+        errors={},
+        values={},
     )
 
 
@@ -542,7 +561,10 @@ def order_add_line(order_id: int):
     return _order_action(
         order_id,
         lambda o: supplies.add_line(
-            o, item=item, quantity=request.form.get("quantity"), actor=current_user,
+            o,
+            item=item,
+            quantity=request.form.get("quantity"),
+            actor=current_user,
             seen_version=_version(),
         ),
     )
@@ -600,7 +622,10 @@ def order_receive(order_id: int):
     return _order_action(
         order_id,
         lambda o: supplies.receive_order(
-            o, actor=current_user, quantities=quantities, note=request.form.get("note"),
+            o,
+            actor=current_user,
+            quantities=quantities,
+            note=request.form.get("note"),
             seen_version=_version(),
         ),
         _("Delivery recorded."),
@@ -658,7 +683,9 @@ def order_approve(order_id: int):
     if htmx.wants_fragment():
         return _decided_row(order, _("Approved"))
     flash(_("%(number)s approved.", number=order.number), "success")
-    return htmx.redirect_to(request.form.get("next") or url_for("supplies.order", order_id=order.id))
+    return htmx.redirect_to(
+        request.form.get("next") or url_for("supplies.order", order_id=order.id)
+    )
 
 
 @bp.post("/orders/<int:order_id>/reject")
@@ -667,7 +694,9 @@ def order_reject(order_id: int):
     order = supplies.get_order_or_404(order_id)
     try:
         supplies.reject_order(
-            order, approver=current_user, reason=request.form.get("reason", ""),
+            order,
+            approver=current_user,
+            reason=request.form.get("reason", ""),
             seen_version=_version(),
         )
     except ValidationError as error:
@@ -677,7 +706,9 @@ def order_reject(order_id: int):
             response = make_response(
                 render_template(
                     "supplies/_partials/_reject_form.html",
-                    order=order, error=error.message, compact=True,
+                    order=order,
+                    error=error.message,
+                    compact=True,
                 ),
                 422,
             )
@@ -689,7 +720,9 @@ def order_reject(order_id: int):
     if htmx.wants_fragment():
         return _decided_row(order, _("Sent back to the requester"))
     flash(_("%(number)s sent back to the requester.", number=order.number), "success")
-    return htmx.redirect_to(request.form.get("next") or url_for("supplies.order", order_id=order.id))
+    return htmx.redirect_to(
+        request.form.get("next") or url_for("supplies.order", order_id=order.id)
+    )
 
 
 @bp.post("/approvals/bulk")
@@ -703,9 +736,7 @@ def bulk_approve():
         return htmx.redirect_to(url_for("supplies.queue"))
     db.session.commit()
     if done:
-        flash(
-            _("Approved: %(numbers)s.", numbers=", ".join(o.number for o in done)), "success"
-        )
+        flash(_("Approved: %(numbers)s.", numbers=", ".join(o.number for o in done)), "success")
     for number, reason in refused:
         flash(f"{number}: {reason}", "error")
     return htmx.redirect_to(url_for("supplies.queue"))
