@@ -13,6 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+
+# Named pgettext so the default extraction keywords find it (msgctxt "purchase order").
+from flask_babel import lazy_pgettext as pgettext
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -53,14 +56,14 @@ ORDER_STATUSES = (
     CANCELLED,
 )
 STATUS_LABELS = {
-    DRAFT: _l("Draft"),
-    PENDING_APPROVAL: _l("Pending approval"),
-    APPROVED: _l("Approved"),
-    SENT: _l("Sent"),
-    PARTLY_RECEIVED: _l("Partly received"),
-    RECEIVED: _l("Received"),
-    CLOSED: _l("Closed"),
-    CANCELLED: _l("Cancelled"),
+    DRAFT: pgettext("purchase order", "Draft"),
+    PENDING_APPROVAL: pgettext("purchase order", "Pending approval"),
+    APPROVED: pgettext("purchase order", "Approved"),
+    SENT: pgettext("purchase order", "Sent"),
+    PARTLY_RECEIVED: pgettext("purchase order", "Partly received"),
+    RECEIVED: pgettext("purchase order", "Received"),
+    CLOSED: pgettext("purchase order", "Closed"),
+    CANCELLED: pgettext("purchase order", "Cancelled"),
 }
 STATUS_TONES = {
     DRAFT: "muted",
