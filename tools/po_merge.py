@@ -40,13 +40,14 @@ def main() -> int:
                 and message.string
                 and any(message.string if isinstance(message.string, tuple) else [message.string])
             ):
-                known[message.id if not isinstance(message.id, tuple) else message.id[0]] = message
+                ident = message.id if not isinstance(message.id, tuple) else message.id[0]
+                known[(message.context, ident)] = message
     filled = missing = 0
     for message in catalogue:
         if not message.id:
             continue
         key = message.id[0] if isinstance(message.id, tuple) else message.id
-        source = known.get(key)
+        source = known.get((message.context, key))
         if source is not None:
             message.string = _pad(source.string, catalogue.num_plurals)
             if "fuzzy" in message.flags:
