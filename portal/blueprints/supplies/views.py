@@ -849,3 +849,54 @@ def absence_cancel(delegation_id: int):
     db.session.commit()
     flash(_("Absence cancelled."), "success")
     return htmx.redirect_to(url_for("supplies.absences"))
+
+
+# --- supply requests from the front desk ------------------------------------------------------
+
+REQUEST_ROWS = 5
+
+
+@bp.get("/requests")
+@requires("requests.triage")
+def supply_requests():
+    page = paginate(supplies.list_supply_requests())
+    return render_template("supplies/requests.html", page=page)
+
+
+def _request_page(req, errors=None, values=None, status=200):
+    return render_template(
+        "supplies/request.html",
+        req=req,
+        items=db.session.scalars(supplies.list_items(status="active")).all(),
+        rows=range(REQUEST_ROWS),
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/requests/<int:request_id>")
+@requires("requests.triage")
+def supply_request(request_id: int):
+    return _request_page(supplies.get_supply_request_or_404(request_id))
+
+
+@bp.post("/requests/<int:request_id>")
+@requires("requests.triage")
+def supply_request_fulfil(request_id: int):
+    req = supplies.get_supply_request_or_404(request_id)
+    lines = [
+        (request.form.get(f"item-{i}", ""), request.form.get(f"qty-{i}", ""))
+        for i in range(REQUEST_ROWS)
+    ]
+    try:
+        issued, short = supplies.fulfil_supply_request(req, actor=current_user, lines=lines)
+    except ValidationError as error:
+        db.session.rollback()
+        req = supplies.get_supply_request_or_404(request_id)
+        return _request_page(req, _errors(error), request.form.to_dict(), 422)
+    db.session.commit()
+    if short:
+        flash(_("Issued what was on hand; the rest went to draft orders."), "success")
+    else:
+        flash(_("Everything was issued from stock."), "success")
+    return htmx.redirect_to(url_for("supplies.supply_requests"))
