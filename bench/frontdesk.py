@@ -385,7 +385,8 @@ def run(args: argparse.Namespace) -> str:
     finally:
         _stop(portal)
         _stop(baseline)
-    report = _report(results, args)
+    inproc = measure_in_process(workdir, rounds=args.rounds)
+    report = _report(results, args, inproc)
     (ROOT / "bench" / "RESULTS-frontdesk.md").write_text(report)
     return report
 
@@ -424,14 +425,75 @@ def _wrk_fragment(url: str, workdir: Path, duration: int, cookie: str) -> dict:
     return data
 
 
-def _report(results: dict[str, list[dict]], args: argparse.Namespace) -> str:
+def measure_in_process(workdir: Path, rounds: int = 40) -> dict[str, float]:
+    """Median milliseconds per request through the WSGI stack in one process (no network,
+    no load generator): a steadier view of the same comparison on a busy machine."""
+    os.environ["BENCH_BASELINE_DB"] = str(workdir / "baseline.db")
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import User
+
+    app = create_app(
+        {
+            **_portal_config(workdir, workdir / "portal.db"),
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+        }
+    )
+    client = app.test_client()
+    with app.app_context():
+        token = db.session.scalar(select_token(User))
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    base = baseline_app().test_client()
+    hx = {"HX-Request": "true"}
+    form = {
+        "phone": "(11) 98765-4321",
+        "caller_name": "Carlos Souza",
+        "company": "Souza Transportes",
+        "for_whom": "person7@bench.test",
+        "outcome": "message",
+        "message": "Bench call",
+        "urgency": "normal",
+        "direction": "in",
+    }
+    calls = {
+        "baseline": lambda: base.get("/"),
+        "console (today)": lambda: client.get("/frontdesk/"),
+        "console (all calls, page 2)": lambda: client.get("/frontdesk/?view=all&page=2"),
+        "console list fragment (htmx)": lambda: client.get("/frontdesk/?view=all", headers=hx),
+        "my messages": lambda: client.get("/frontdesk/messages"),
+        "log a call (POST)": lambda: client.post("/frontdesk/calls", data=form, headers=hx),
+    }
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for fn in calls.values():  # warm up
+        assert fn().status_code == 200
+    for _ in range(rounds):
+        for name, fn in calls.items():
+            started = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - started) * 1000)
+    _flush_redis(app.config["REDIS_URL"])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def select_token(user_model):
+    from sqlalchemy import select
+
+    return select(user_model.session_token).where(user_model.email == DESK_EMAIL)
+
+
+def _report(
+    results: dict[str, list[dict]], args: argparse.Namespace, inproc: dict[str, float]
+) -> str:
     base = results["baseline"]
     lines = [
         "# Front desk benchmark",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `python -m bench.frontdesk "
         f"--calls {args.calls} --staff {args.staff} --duration {args.duration} "
-        f"--reps {args.reps}`.",
+        f"--reps {args.reps} --rounds {args.rounds}`.",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, SQLite file "
         "databases, gunicorn sync with 2 workers per app, `wrk -t2 -c8` on 127.0.0.1 "
@@ -464,6 +526,17 @@ def _report(results: dict[str, list[dict]], args: argparse.Namespace) -> str:
     ]
     lines += [
         "",
+        "In-process (one Python process, WSGI test client, no network and no load generator; "
+        f"{args.rounds} interleaved rounds): median ms per request, and the throughput ratio "
+        "to the baseline that this implies (baseline ms / endpoint ms).",
+        "",
+        "| endpoint | median ms | implied ratio to baseline |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, ms in inproc.items():
+        lines.append(f"| {name} | {ms:.1f} | {inproc['baseline'] / ms:.2f} |")
+    lines += [
+        "",
         "## Goals from issue 4",
         "",
         f"- Console list page ≥ 50 % of the baseline's req/s: console (today) median ratio "
@@ -489,6 +562,7 @@ def main() -> int:
     parser.add_argument("--staff", type=int, default=500)
     parser.add_argument("--duration", type=int, default=8)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=40, help="in-process rounds")
     parser.add_argument("--workdir", default="/tmp/frontdesk-bench")
     parser.add_argument("--reuse", action="store_true", help="keep an existing generated office")
     args = parser.parse_args()

@@ -295,7 +295,7 @@ def messages():
         page=page,
         show=show,
         now=utcnow(),
-        desk=desk,
+        labels=desk.row_labels(),
     )
 
 
@@ -308,7 +308,10 @@ def mark_returned(call_id: int):
     db.session.commit()
     if htmx.wants_fragment():
         item = render_template(
-            "frontdesk/_partials/_message_item.html", call=call, now=utcnow(), desk=desk
+            "frontdesk/_partials/_message_item.html",
+            call=call,
+            now=utcnow(),
+            labels=desk.row_labels(),
         )
         badge = render_template(
             "frontdesk/_partials/_nav_badge.html",
