@@ -79,6 +79,7 @@ def upgrade():
     )
     with op.batch_alter_table('recruiting_application', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recruiting_application_candidate_id'), ['candidate_id'], unique=False)
+        batch_op.create_index('ix_recruiting_application_opening_stage', ['opening_id', 'stage'], unique=False)
         batch_op.create_index('ix_recruiting_application_rank', ['opening_id', 'score', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_recruiting_application_stage'), ['stage'], unique=False)
     op.create_table('recruiting_opening_interviewer',
@@ -252,6 +253,7 @@ def downgrade():
     with op.batch_alter_table('recruiting_application', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recruiting_application_stage'))
         batch_op.drop_index('ix_recruiting_application_rank')
+        batch_op.drop_index('ix_recruiting_application_opening_stage')
         batch_op.drop_index(batch_op.f('ix_recruiting_application_candidate_id'))
     op.drop_table('recruiting_application')
     op.drop_table('recruiting_working_hours')

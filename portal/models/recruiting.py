@@ -129,7 +129,11 @@ class Candidate(db.Model):
 
 class Application(db.Model):
     __tablename__ = "recruiting_application"
-    __table_args__ = (Index("ix_recruiting_application_rank", "opening_id", "score", "id"),)
+    __table_args__ = (
+        Index("ix_recruiting_application_rank", "opening_id", "score", "id"),
+        # Covers the ranked list's count (opening + stage filter) without touching the rows.
+        Index("ix_recruiting_application_opening_stage", "opening_id", "stage"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opening_id: Mapped[int] = mapped_column(ForeignKey("recruiting_opening.id", ondelete="CASCADE"))
@@ -149,7 +153,7 @@ class Application(db.Model):
         ForeignKey("recruiting_candidate.id", ondelete="SET NULL")
     )
     duplicate_state: Mapped[str | None] = mapped_column(String(16))
-    cv_text: Mapped[str | None] = mapped_column(Text)
+    cv_text: Mapped[str | None] = mapped_column(Text, deferred=True)  # big: load on demand
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

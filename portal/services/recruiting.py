@@ -21,9 +21,11 @@ from flask import current_app, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import SelectPagination
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from portal.enqueue import enqueue_after_commit
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
@@ -457,7 +459,9 @@ def list_ranked(
     stmt = (
         select(Application)
         .where(Application.opening_id == opening.id)
-        .order_by(Application.score.desc(), Application.id)
+        # (score, id) both descending: SQLite/PostgreSQL walk the rank index backwards.
+        .order_by(Application.score.desc(), Application.id.desc())
+        .options(lazyload(Application.opening))  # the page has the opening already
     )
     if stage == "active":
         stmt = stmt.where(Application.stage.notin_(FINAL_STAGES))
@@ -470,6 +474,33 @@ def list_ranked(
     elif missing:
         stmt = stmt.where(Application.missing_must.contains(f"|{scoring.fold(missing)}|"))
     return stmt
+
+
+class _RankPagination(SelectPagination):
+    """Counts with ``count(id)`` under the same filters, not over a subquery of whole rows.
+
+    The generic count wraps the page's select (evidence JSON and all) in a subquery, which on
+    10,000 applications reads every row; counting ids under the same WHERE uses the index.
+    """
+
+    def _query_count(self) -> int:
+        stmt = self._query_args["select"]
+        count = select(func.count(Application.id)).where(stmt.whereclause)
+        return int(self._query_args["session"].scalar(count) or 0)
+
+
+def paginate_ranked(stmt: Select) -> SelectPagination:
+    """The requested page of ``list_ranked`` (two queries whatever the size)."""
+    from portal.pagination import page_arg
+
+    return _RankPagination(
+        select=stmt,
+        session=db.session(),
+        page=page_arg(),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
+    )
 
 
 def get_application_or_404(application_id: int) -> Application:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from bisect import bisect_right
 from datetime import date
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 MUST_POINTS = 60
@@ -28,39 +30,49 @@ SNIPPET_RADIUS = 60
 
 def fold(text: str) -> str:
     """Lower-case and strip accents ("Gestão" -> "gestao")."""
-    return _fold_with_map(text)[0]
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_char, text))
 
 
-def _fold_with_map(text: str) -> tuple[str, list[int]]:
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        for piece in unicodedata.normalize("NFKD", ch):
-            if unicodedata.combining(piece):
-                continue
-            for low in piece.lower():
-                out.append(low)
-                index.append(i)
-    return "".join(out), index
+@lru_cache(maxsize=8192)
+def _fold_char(ch: str) -> str:
+    return "".join(
+        p for p in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(p)
+    ).lower()
 
 
-@dataclass(frozen=True)
 class FoldedText:
-    original: str
-    folded: str
-    index: list[int]
+    """A text, its folded form, and a map from folded offsets back to the original."""
+
+    __slots__ = ("_ends", "folded", "original")
+
+    def __init__(self, original: str) -> None:
+        self.original = original
+        if original.isascii():
+            self.folded = original.lower()
+            self._ends: list[int] | None = None  # identity map
+        else:
+            pieces = list(map(_fold_char, original))
+            self.folded = "".join(pieces)
+            # _ends[i] = folded length after original char i; bisect finds the owner.
+            self._ends = list(accumulate(map(len, pieces)))
 
     @classmethod
     def of(cls, text: str) -> FoldedText:
-        folded, index = _fold_with_map(text)
-        return cls(text, folded, index)
+        return cls(text)
+
+    def _orig(self, folded_offset: int) -> int:
+        if self._ends is None:
+            return folded_offset
+        return min(bisect_right(self._ends, folded_offset), len(self.original) - 1)
 
     def snippet(self, start: int, end: int, radius: int = SNIPPET_RADIUS) -> str:
         """The original text around folded[start:end], on one line, with ellipses."""
-        if not self.index:
+        if not self.original:
             return ""
-        o_start = self.index[min(start, len(self.index) - 1)]
-        o_end = self.index[min(end, len(self.index)) - 1] + 1
+        o_start = self._orig(start)
+        o_end = self._orig(max(start, end - 1)) + 1
         lo = max(0, o_start - radius)
         hi = min(len(self.original), o_end + radius)
         # Do not cut words in half.
@@ -231,9 +243,9 @@ _PT = {"de", "e", "em", "com", "para", "experiencia", "empresa", "atual", "forma
 _EN = {"the", "and", "of", "with", "for", "experience", "company", "present", "education", "in"}
 
 
-def detect_locale(text: str) -> str:
+def detect_locale(text: str, folded: str | None = None) -> str:
     """Guess whether a CV is Portuguese (pt_BR) or English (en) from common words."""
-    words = re.findall(r"[a-z]+", fold(text[:20000]))
+    words = re.findall(r"[a-z]+", (folded if folded is not None else fold(text))[:20000])
     pt = sum(1 for w in words if w in _PT)
     en = sum(1 for w in words if w in _EN)
     return "pt_BR" if pt > en else "en"
@@ -323,7 +335,7 @@ def score_cv(
             "nice": round(nice_pts * scale, 1),
             "years": round(years_pts * scale, 1),
         },
-        "locale": detect_locale(text or ""),
+        "locale": detect_locale(text or "", doc.folded),
     }
 
 

@@ -8,6 +8,7 @@ import stat
 import zipfile
 import zlib
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -403,7 +404,7 @@ def test_sandbox_child_runs_with_memory_cpu_and_file_limits(app, tmp_path):
         path = tmp_path / "cv.txt"
         path.write_text(CV_EN)
         assert box.extract("txt", path, wall=10)[0].startswith("James")
-        limits = open(f"/proc/{box.proc.pid}/limits").read()
+        limits = Path(f"/proc/{box.proc.pid}/limits").read_text()
         address = next(line for line in limits.splitlines() if "Max address space" in line)
         assert str(300 * 1024 * 1024) in address
         cpu = next(line for line in limits.splitlines() if "Max cpu time" in line)

@@ -55,6 +55,13 @@ def test_hr_ranks_three_cvs_and_schedules_an_interview(
     assert page.locator("#cv-progress tr.cv-queued").count() == 3
 
     run_jobs()  # the page keeps polling while the queue drains
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models.recruiting import CVFile
+
+    states = [(c.original_name, c.status, c.error) for c in db.session.scalars(select(CVFile))]
+    assert all(s == "scored" for _n, s, _e in states), states
     try:
         expect(page.locator("#cv-progress tr.cv-scored")).to_have_count(3, timeout=20_000)
     except AssertionError:

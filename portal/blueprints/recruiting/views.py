@@ -173,7 +173,7 @@ def opening(opening_id: int):
     min_score = _int_or_none(request.args.get("min_score"))
     missing = request.args.get("missing", "")
     blind = request.args.get("blind") == "1"
-    page = paginate(
+    page = recruiting.paginate_ranked(
         recruiting.list_ranked(opening, stage=stage, min_score=min_score, missing=missing)
     )
     return htmx.render(
@@ -186,7 +186,8 @@ def opening(opening_id: int):
         missing=missing,
         blind=blind,
         stages=STAGES,
-        labels=recruiting.STAGE_LABELS,
+        # Plain strings: translated once per page, not once per row.
+        labels={k: str(v) for k, v in recruiting.STAGE_LABELS.items()},
         status_labels=recruiting.OPENING_STATUS_LABELS,
         redact=recruiting.scoring.redact,
     )

@@ -1,0 +1,386 @@
+"""Recruiting benchmark (``make bench-cv``): CV ingestion vs raw parsing; ranked list vs Flask.
+
+    python -m bench.recruiting [--cvs 100] [--apps 10000] [--duration 6] [--reps 3]
+
+1. CV ingestion.  Generates ``--cvs`` two-page PDF CVs (fpdf2) and as many DOCX CVs
+   (python-docx), then in the same run measures, sequentially on one core:
+   - raw: pypdf / python-docx text extraction in-process (the library's own rate);
+   - portal: ``worker.jobs.recruiting.process_cv`` for each stored file — the sandboxed child
+     (memory/CPU limits, wall clock), contact extraction, scoring, and the database commit.
+   Goal: portal files/s >= 70 % of raw files/s.
+2. Ranking.  Generates one opening with ``--apps`` scored applications (bulk insert), serves the
+   portal and a bare Flask + SQLite list page (bench.frontdesk's baseline) with gunicorn, loads
+   both with wrk, and counts the queries of the ranked page for 25 and for all applications.
+   Goals: constant query count; ranked page >= 50 % of the baseline's req/s.
+
+Results go to bench/RESULTS-recruiting.md.  Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import io
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+from bench.frontdesk import SECRET, _free_port, _generate_baseline, _start, _stop, _wrk
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-123"
+HR_EMAIL = "hr@bench.test"
+
+SKILLS = [
+    "conciliação bancária", "Excel", "planilhas", "contas a pagar", "SAP", "TOTVS", "Power BI",
+    "SQL", "inglês avançado", "fechamento contábil", "fluxo de caixa", "orçamento",
+]  # fmt: skip
+REQUIREMENTS = [
+    {"name": "Conciliação bancária", "synonyms": ["bank reconciliation"], "kind": "must"},
+    {"name": "Excel", "synonyms": ["planilhas", "spreadsheets"], "kind": "must"},
+    {"name": "Contas a pagar", "synonyms": ["accounts payable"], "kind": "must"},
+    {"name": "SAP", "synonyms": ["TOTVS"], "kind": "nice", "weight": 3},
+    {"name": "Power BI", "synonyms": [], "kind": "nice", "weight": 2},
+    {"name": "SQL", "synonyms": [], "kind": "nice", "weight": 1},
+]
+
+
+# --- corpus ---------------------------------------------------------------------------------
+
+
+def cv_text(rng: random.Random, i: int) -> str:
+    name = f"Candidata {i:04d} da Conceição"
+    lines = [name, f"candidata{i}@example.com | +55 11 9{rng.randint(1000, 9999)}-{i:04d}", ""]
+    lines.append("Experiência profissional")
+    year = 2010 + rng.randint(0, 8)
+    while year < 2025:
+        end = year + rng.randint(1, 4)
+        lines.append(
+            f"Empresa {rng.randint(1, 99)} Ltda., 01/{rng.randint(1, 12):02d}/{year} - "
+            + ("atual" if end >= 2025 else f"{rng.randint(1, 12):02d}/{end}")
+        )
+        for _ in range(6):
+            lines.append(
+                "Responsável por "
+                + ", ".join(rng.sample(SKILLS, 4))
+                + " e relatórios gerenciais para a diretoria financeira."
+            )
+        year = end + 1
+    lines += ["", "Formação", "Ciências Contábeis, 2005 - 2009"]
+    return "\n".join(lines * 2)  # about two pages
+
+
+def make_corpus(workdir: Path, n: int) -> list[tuple[str, Path]]:
+    import docx
+    from fpdf import FPDF
+
+    rng = random.Random(11)
+    out: list[tuple[str, Path]] = []
+    corpus = workdir / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        text = cv_text(rng, i)
+        pdf_path = corpus / f"cv{i}.pdf"
+        if not pdf_path.exists():
+            pdf = FPDF()
+            pdf.add_page()
+            pdf.set_font("Helvetica", size=10)
+            for line in text.splitlines():
+                pdf.multi_cell(0, 5, line or " ", new_x="LMARGIN", new_y="NEXT")
+            pdf_path.write_bytes(bytes(pdf.output()))
+        docx_path = corpus / f"cv{i}.docx"
+        if not docx_path.exists():
+            document = docx.Document()
+            for line in text.splitlines():
+                document.add_paragraph(line)
+            buf = io.BytesIO()
+            document.save(buf)
+            docx_path.write_bytes(buf.getvalue())
+        out += [("pdf", pdf_path), ("docx", docx_path)]
+    return out
+
+
+def raw_rate(corpus: list[tuple[str, Path]]) -> float:
+    """Files per second of pypdf / python-docx alone, in-process, sequential."""
+    import docx
+    from pypdf import PdfReader
+
+    started = time.perf_counter()
+    for kind, path in corpus:
+        if kind == "pdf":
+            text = "\n".join(p.extract_text() or "" for p in PdfReader(path).pages)
+        else:
+            text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        assert "@example.com" in text
+    return len(corpus) / (time.perf_counter() - started)
+
+
+def portal_rate(workdir: Path, corpus: list[tuple[str, Path]]) -> tuple[float, int]:
+    """Files per second of the portal's job (sandboxed extract + contacts + score + commit)."""
+    import hashlib
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import User
+    from portal.models.recruiting import Application, CVFile, Opening
+    from portal.services import recruiting_files as files
+    from worker.jobs.recruiting import process_cv
+
+    db_path = workdir / "ingest.db"
+    db_path.unlink(missing_ok=True)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+            "SECRET_KEY": SECRET,
+            "UPLOAD_FOLDER": str(workdir / "uploads"),
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        user = User(email=HR_EMAIL, name="HR Bench")
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        opening = Opening(title="Analista", requirements=REQUIREMENTS, min_years=3, status="open")
+        db.session.add(opening)
+        db.session.commit()
+        ids = []
+        for kind, path in corpus:
+            data = path.read_bytes()
+            checked = files.check_upload(path.name, data)
+            cv = CVFile(
+                opening_id=opening.id, batch="bench", stored_name=files.store(checked),
+                original_name=path.name, size=len(data), kind=kind,
+                content_type=files.EXTENSIONS[kind], sha256=hashlib.sha256(data).hexdigest(),
+                uploaded_by_id=user.id,
+            )  # fmt: skip
+            db.session.add(cv)
+            db.session.flush()
+            ids.append(cv.id)
+        db.session.commit()
+        files.sandbox()  # the worker starts its sandbox once; so does the bench, untimed
+        process_cv(ids[0])  # warm-up (imports, first connection)
+        started = time.perf_counter()
+        for cv_id in ids[1:]:
+            assert process_cv(cv_id) == "scored"
+        elapsed = time.perf_counter() - started
+        scored = db.session.query(Application).count()
+        files._stop_sandboxes()
+    return (len(ids) - 1) / elapsed, scored
+
+
+# --- ranking ----------------------------------------------------------------------------------
+
+
+def generate_ranking(workdir: Path, apps: int) -> tuple[Path, int]:
+    from sqlalchemy import insert
+    from werkzeug.security import generate_password_hash
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.models import User, UserRole
+    from portal.models.recruiting import Application, Candidate, Opening
+    from portal.services import recruiting_scoring as scoring
+
+    path = workdir / "ranking.db"
+    path.unlink(missing_ok=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET})
+    rng = random.Random(5)
+    with app.app_context():
+        db.create_all()
+        db.session.execute(
+            insert(User),
+            [{"email": HR_EMAIL, "name": "HR Bench", "session_token": "bench-hr",
+              "password_hash": generate_password_hash(PASSWORD), "active": True,
+              "must_change_password": False}],
+        )  # fmt: skip
+        db.session.execute(insert(UserRole), [{"user_id": 1, "role": "hr_manager"}])
+        opening = Opening(title="Analista", requirements=REQUIREMENTS, min_years=3, status="open")
+        db.session.add(opening)
+        db.session.commit()
+        texts = [cv_text(rng, i) for i in range(50)]
+        evidences = [scoring.score_cv(t, REQUIREMENTS, 3, today=date(2026, 11, 27)) for t in texts]
+        db.session.execute(
+            insert(Candidate),
+            [{"name": f"Candidata {i:05d}", "email": f"c{i}@example.com", "locale": "pt_BR"}
+             for i in range(apps)],
+        )  # fmt: skip
+        rows = []
+        for i in range(apps):
+            ev = evidences[i % 50]
+            rows.append(
+                {"opening_id": opening.id, "candidate_id": i + 1, "stage": "new",
+                 "score": max(0, ev["score"] - rng.randint(0, 40)), "evidence": ev,
+                 "missing_must": scoring.missing_key(ev["missing"]), "years": ev["years"]}
+            )  # fmt: skip
+        db.session.execute(insert(Application), rows)
+        db.session.commit()
+        return path, opening.id
+
+
+def count_queries(path: Path, opening_id: int) -> int:
+    from sqlalchemy import event
+
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET,
+                      "WTF_CSRF_ENABLED": False})  # fmt: skip
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = "bench-hr"
+        sess["_fresh"] = True
+    statements: list[str] = []
+    with app.app_context():
+        client.get(f"/recruiting/openings/{opening_id}")  # warm-up
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        assert client.get(f"/recruiting/openings/{opening_id}").status_code == 200
+    return len(statements)
+
+
+def _login(base: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    assert token, "no CSRF token on the login page"
+    data = urllib.parse.urlencode(
+        {"email": HR_EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
+    ).encode()
+    opener.open(f"{base}/login", data=data).read()
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def run(args: argparse.Namespace) -> str:
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Recruiting benchmark results",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.platform()}, "
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs. "
+        f"Command: `python -m bench.recruiting --cvs {args.cvs} --apps {args.apps} "
+        f"--duration {args.duration} --reps {args.reps}`.",
+        "",
+        "## 1. CV ingestion (extract + score) vs raw extraction, same files, same run",
+        "",
+    ]
+    corpus = make_corpus(workdir, args.cvs)
+    raws, portals = [], []
+    for rep in range(args.reps):
+        raws.append(raw_rate(corpus))
+        rate, scored = portal_rate(workdir, corpus)
+        portals.append(rate)
+        print(f"rep {rep + 1}: raw {raws[-1]:.1f} files/s, portal {rate:.1f} files/s ({scored})")
+    raw, portal = statistics.median(raws), statistics.median(portals)
+    lines += [
+        f"{len(corpus)} files ({args.cvs} two-page PDF + {args.cvs} DOCX), median of {args.reps}.",
+        "",
+        "| Path | files/s (median) | runs |",
+        "|---|---:|---|",
+        f"| raw pypdf / python-docx, in-process | {raw:.1f} | "
+        + ", ".join(f"{r:.1f}" for r in raws)
+        + " |",
+        f"| portal `process_cv` (sandboxed child, contacts, score, commit) | {portal:.1f} | "
+        + ", ".join(f"{r:.1f}" for r in portals)
+        + " |",
+        "",
+        f"**Ratio portal / raw = {portal / raw:.2f}** (goal >= 0.70).",
+        "",
+    ]
+
+    lines += ["## 2. Ranked list of one opening vs bare Flask + SQLite list page", ""]
+    db_path, opening_id = generate_ranking(workdir, args.apps)
+    (workdir / "small").mkdir(exist_ok=True)
+    small_path, small_id = generate_ranking(workdir / "small", 30)
+    q_big, q_small = count_queries(db_path, opening_id), count_queries(small_path, small_id)
+    _generate_baseline(workdir / "baseline.db")
+    portal_port, base_port = _free_port(), _free_port()
+    portal = _start(
+        "bench.frontdesk:portal_app()",
+        {
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "SECRET_KEY": SECRET,
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
+            "PORTAL_INSTANCE_PATH": str(workdir / "instance"),
+            "PORTAL_UPLOAD_FOLDER": str(workdir / "uploads"),
+        },
+        portal_port,
+    )
+    baseline = _start(
+        "bench.frontdesk:baseline_app()",
+        {"BENCH_BASELINE_DB": str(workdir / "baseline.db")},
+        base_port,
+    )
+    results: dict[str, list[dict]] = {"baseline": [], "ranked": [], "ranked (htmx fragment)": []}
+    try:
+        portal_url = f"http://127.0.0.1:{portal_port}"
+        cookie = _login(portal_url)
+        ranked = f"{portal_url}/recruiting/openings/{opening_id}"
+        _wrk(ranked, workdir, 1, cookie)
+        _wrk(f"http://127.0.0.1:{base_port}/", workdir, 1, None)
+        for rep in range(args.reps):
+            for name, url, ck in (
+                ("baseline", f"http://127.0.0.1:{base_port}/", None),
+                ("ranked", ranked, cookie),
+                ("ranked (htmx fragment)", ranked + "?stage=active&blind=1", cookie),
+            ):
+                res = _wrk(url, workdir, args.duration, ck)
+                results[name].append(res)
+                print(f"rep {rep + 1} {name}: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms")
+    finally:
+        _stop(portal)
+        _stop(baseline)
+    base_rps = statistics.median(r["rps"] for r in results["baseline"])
+    lines += [
+        f"{args.apps} applications in one opening; page size 25; gunicorn sync, 2 workers each; "
+        f"wrk 2 threads, 8 connections, {args.duration} s x {args.reps}.",
+        "",
+        "| Page | req/s (median) | p95 ms (median) | non-2xx | ratio to baseline |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, runs in results.items():
+        rps = statistics.median(r["rps"] for r in runs)
+        p95 = statistics.median(r["p95"] for r in runs)
+        bad = sum(r["non2xx"] + r["errors"] for r in runs)
+        lines.append(f"| {name} | {rps:.0f} | {p95:.1f} | {bad} | {rps / base_rps:.2f} |")
+    lines += [
+        "",
+        f"Queries per ranked page: {q_big} with {args.apps} applications, {q_small} with 30 "
+        "(constant: the page, the count, the opening and its people, the signed-in user).",
+        "",
+        "Goal: ranked page >= 0.50 of the baseline.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cvs", type=int, default=100)
+    parser.add_argument("--apps", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=6)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--workdir", default="/tmp/recruiting-bench")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is needed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    report = run(args)
+    (ROOT / "bench" / "RESULTS-recruiting.md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
