@@ -502,3 +502,14 @@ def test_conflict_raised_on_stale_edit(app, back_office, make_order, catalogue):
     db.session.commit()
     with pytest.raises(Conflict):
         supplies.submit_order(order, actor=back_office, seen_version=seen)
+
+
+def test_approve_never_redirects_off_site(app, client, login_as, manager, back_office, make_order):
+    order = make_order(back_office, status="pending_approval")
+    login_as(manager)
+    resp = client.post(
+        f"/supplies/orders/{order.id}/approve",
+        data={"version": order.version, "next": "//evil.example/x"},
+    )
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith(f"/supplies/orders/{order.id}")

@@ -29,6 +29,14 @@ def _version() -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def _next_url() -> str | None:
+    """A same-site path to return to (never an open redirect)."""
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else None
@@ -683,9 +691,7 @@ def order_approve(order_id: int):
     if htmx.wants_fragment():
         return _decided_row(order, _("Approved"))
     flash(_("%(number)s approved.", number=order.number), "success")
-    return htmx.redirect_to(
-        request.form.get("next") or url_for("supplies.order", order_id=order.id)
-    )
+    return htmx.redirect_to(_next_url() or url_for("supplies.order", order_id=order.id))
 
 
 @bp.post("/orders/<int:order_id>/reject")
@@ -720,9 +726,7 @@ def order_reject(order_id: int):
     if htmx.wants_fragment():
         return _decided_row(order, _("Sent back to the requester"))
     flash(_("%(number)s sent back to the requester.", number=order.number), "success")
-    return htmx.redirect_to(
-        request.form.get("next") or url_for("supplies.order", order_id=order.id)
-    )
+    return htmx.redirect_to(_next_url() or url_for("supplies.order", order_id=order.id))
 
 
 @bp.post("/approvals/bulk")
