@@ -64,3 +64,30 @@ def log_call(desk_user):
         return call
 
     return log
+
+
+def deliver_all(run_jobs, sink, expected: int, tries: int = 4):
+    """Run the mail jobs until ``expected`` messages reached the sink.
+
+    On a busy machine an SMTP exchange can time out and be rescheduled with backoff; make such
+    rows due again and sweep, as the periodic sweeper would a little later.
+    """
+    from sqlalchemy import update
+
+    from portal.extensions import db
+    from portal.models.base import utcnow
+    from portal.models.outbox import PENDING, OutboundMessage
+    from worker.jobs.mail import sweep_outbox
+
+    for _ in range(tries):
+        run_jobs()
+        if len(sink.wait_for(expected, timeout=5)) >= expected:
+            break
+        db.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.status == PENDING)
+            .values(next_attempt_at=utcnow())
+        )
+        db.session.commit()
+        sweep_outbox()
+    return sink.messages

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEntry, Notification, OutboundMessage
 from portal.models.frontdesk import Call
-from tests.frontdesk.conftest import HX, call_form, local_input
+from tests.frontdesk.conftest import HX, call_form, deliver_all, local_input
 
 
 def test_staff_see_only_their_own_messages(client, login_as, ana, bruno, log_call):
@@ -68,8 +68,7 @@ def test_recipient_notified_in_app_and_by_email(
     assert client.post("/frontdesk/calls", data=data, headers=HX).status_code == 200
     note = db.session.scalar(select(Notification).where(Notification.user_id == ana.id))
     assert note.kind == "frontdesk.message" and "Urgent message from Carlos Souza" in note.text
-    run_jobs()
-    messages = smtp_sink.wait_for(1)
+    messages = deliver_all(run_jobs, smtp_sink, 1)
     assert len(messages) == 1
     assert messages[0]["X-Sink-Rcpts"] == "ana@example.com"
     assert "Carlos Souza" in messages[0]["Subject"]
@@ -78,8 +77,7 @@ def test_recipient_notified_in_app_and_by_email(
 def test_message_for_pt_br_recipient_is_in_portuguese(make_user, log_call, smtp_sink, run_jobs):
     make_user(roles=["staff"], name="Ana Santos", email="ana@example.com", locale="pt_BR")
     log_call()
-    run_jobs()
-    assert smtp_sink.wait_for(1)
+    assert deliver_all(run_jobs, smtp_sink, 1)
     # Rendered in the recipient's language (the text itself comes from the merged catalogue).
     assert db.session.scalar(select(OutboundMessage.locale)) == "pt_BR"
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Notification
 from portal.models.frontdesk import StaffRequest
+from tests.frontdesk.conftest import deliver_all
 
 
 def _file(client, **overrides):
@@ -111,8 +112,7 @@ def test_triage_comments_and_status_flow(client, login_as, desk_user, ana, smtp_
     assert len(texts) == 4  # triaged, comment, in progress, done
     assert any("In progress" in t for t in texts) and any("Done" in t for t in texts)
     assert any("commented on request" in t for t in _notes(desk_user))
-    run_jobs()
-    got = smtp_sink.wait_for(5)
+    got = deliver_all(run_jobs, smtp_sink, 5)
     assert sum(m["X-Sink-Rcpts"] == "ana@example.com" for m in got) == 4
 
 
