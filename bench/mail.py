@@ -382,6 +382,22 @@ def report(results: list[Result], database: str, n: int, rounds: int) -> str:
             f"| {workers} | {klass} | {c.rate:.0f} | {o.rate:.0f} | **{o.rate / c.rate:.0%}** | "
             f"{c.cpu_ms_per_message:.1f} ms → {o.cpu_ms_per_message:.1f} ms |"
         )
+    simple = by.get(("ceiling", 1, "SimpleWorker")), by.get(("outbox", 1, "SimpleWorker"))
+    forked = by.get(("ceiling", 1, "Worker (fork)")), by.get(("outbox", 1, "Worker (fork)"))
+    if all(simple) and all(forked):
+        lines += [
+            "",
+            "**SimpleWorker or forking Worker?** A fork per job costs "
+            f"{forked[0].cpu_ms_per_message - simple[0].cpu_ms_per_message:.0f} ms of CPU per "
+            f"plain job and {forked[1].cpu_ms_per_message - simple[1].cpu_ms_per_message:.0f} ms "
+            "per outbox job (the child also opens its own database connection), several times "
+            "the work of sending the message: one forking worker sends "
+            f"{forked[1].rate:.0f} msg/s from the outbox where one SimpleWorker sends "
+            f"{simple[1].rate:.0f}. Mail jobs are short, trusted and idempotent, so the portal "
+            "runs them in SimpleWorker (`python -m worker`); isolation (`--fork`, or a child "
+            "process with limits inside the job) is kept for risky work such as parsing "
+            "uploaded CVs.",
+        ]
     dups = sum(r.duplicates for r in results)
     lines += ["", "Every round (msg/s):", ""]
     for (mode, workers, klass), rates in every.items():
