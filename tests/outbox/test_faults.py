@@ -243,3 +243,66 @@ def test_exception_before_commit_writes_no_row_and_sends_no_mail(procs, sink, ru
     assert [r.dedupe_key for r in rows()] == ["fault:unrelated:0"]
     assert procs.run_burst() == 0
     assert [r for _m, r in sink.received()] == ["rcpt0@example.com"]
+
+
+def test_supplier_order_is_never_resent_automatically(
+    procs, sink, tmp_path, client, make_user, login_as
+):
+    (order,) = [
+        outbox.queue_email(
+            "orders@supplier.example",
+            "outbox_test",
+            {"requested_by": "Supplies", "requested_at": "now", "backend": "smtp"},
+            dedupe_key="po:1:order",
+            kind="supplier_order",
+        ).id
+    ]
+    db.session.commit()
+    # The worker dies after the supplier's server accepted the order, before marking it sent.
+    code = procs.run_burst(
+        PORTAL_FAULT_POINT="after_accept", PORTAL_FAULT_MARKER=str(tmp_path / "died")
+    )
+    assert code == -signal.SIGKILL
+    time.sleep(2.3)  # > OUTBOX_LEASE_SECONDS
+    sweep()
+    enqueue_now(send_message, order, queue="mail")  # even a stray nudge does not resend it
+    assert procs.run_burst() == 0
+    (row,) = rows([order])
+    assert row.status == "uncertain" and len(sink.received()) == 1
+    # A person decides: retry from the admin page sends it again (same Message-ID).
+    login_as(make_user(roles=["admin"]))
+    assert "Uncertain" in client.get("/admin/outbox/?status=uncertain").get_data(as_text=True)
+    assert client.post(f"/admin/outbox/{order}/retry").status_code == 303
+    assert procs.run_burst() == 0
+    assert all_sent([order])
+    assert list(sink.count_by_message_id().values()) == [2]
+
+
+def test_a_message_that_keeps_raising_ends_dead_and_others_go_on(app, sink, run_jobs, monkeypatch):
+    from portal import mailer
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, OUTBOX_MAX_ATTEMPTS=3)
+    (poison,) = queue(1, "poison", to="poison@example.com")
+    (fine,) = queue(1, "fine", to="fine@example.com")
+    real_build = mailer.build_mime
+
+    def build(message):
+        if message.recipients == ["poison@example.com"]:
+            raise ValueError("cannot build this message")
+        return real_build(message)
+
+    monkeypatch.setattr(mailer, "build_mime", build)
+    for _ in range(3):
+        run_jobs()
+        db.session.execute(
+            OutboundMessage.__table__.update()
+            .where(OutboundMessage.id == poison, OutboundMessage.status == "pending")
+            .values(next_attempt_at=OutboundMessage.created_at)
+        )
+        db.session.commit()
+        sweep()
+    (row,) = rows([poison])
+    assert row.status == "dead" and row.attempts == 3
+    assert "ValueError: cannot build this message" in row.last_error
+    assert all_sent([fine])
+    assert [r for _m, r in sink.received()] == ["fine@example.com"]
