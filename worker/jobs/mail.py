@@ -51,9 +51,10 @@ def claim(message_id: int) -> OutboundMessage | None:
         OutboundMessage.lease_until < now,
         OutboundMessage.kind.notin_(AT_MOST_ONCE_KINDS),
     )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Losing this commit in a database crash only un-claims the row, and the later "sent"
-        # commit (synchronous) flushes it anyway: no need to wait for the disk here.
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Losing this commit in a database crash only un-claims the row (the later "sent" commit
+        # is synchronous and flushes it anyway): no need to wait for the disk here ...
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     # One statement takes the lease and returns the row (RETURNING: SQLite >= 3.35, PostgreSQL).
     message = db.session.scalars(
@@ -70,6 +71,10 @@ def claim(message_id: int) -> OutboundMessage | None:
     ).one_or_none()
     if message is not None:
         message.attachments  # noqa: B018  (load them now, in the same transaction)
+        if postgres and message.kind in AT_MOST_ONCE_KINDS:
+            # ... except for at-most-once kinds: an un-claimed row would be resent
+            # automatically after a database crash instead of turning "uncertain".
+            db.session.execute(text("SET LOCAL synchronous_commit TO ON"))
     db.session.commit()
     return message
 
