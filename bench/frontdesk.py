@@ -464,6 +464,9 @@ def measure_in_process(workdir: Path, rounds: int = 40) -> dict[str, float]:
         "console (all calls, page 2)": lambda: client.get("/frontdesk/?view=all&page=2"),
         "console list fragment (htmx)": lambda: client.get("/frontdesk/?view=all", headers=hx),
         "my messages": lambda: client.get("/frontdesk/messages"),
+        "floor: simplest signed-in portal page (new request form)": lambda: client.get(
+            "/frontdesk/requests/new"
+        ),
         "log a call (POST)": lambda: client.post("/frontdesk/calls", data=form, headers=hx),
     }
     times: dict[str, list[float]] = {name: [] for name in calls}

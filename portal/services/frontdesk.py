@@ -480,6 +480,9 @@ def row_labels() -> dict[str, Any]:
         "returned": _("Returned"),
         "void": _("Void"),
         "overdue": _("Overdue"),
+        "note": _("Note"),
+        "note_optional": _("Note (optional)"),
+        "mark_returned": _("Mark returned"),
     }
 
 
@@ -607,7 +610,7 @@ def messages_for(user: User, *, show: str = "all") -> Select:
     stmt = select(Call).where(Call.recipient_id == user.id, wanted)
     return _with_people(
         stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc()),
-        Call.recipient,
+        # The recipient is the signed-in user, already in the identity map.
         Call.for_user,
         Call.logged_by,
     )
