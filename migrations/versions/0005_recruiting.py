@@ -119,6 +119,7 @@ def upgrade():
     sa.Column('error', sa.String(length=300), nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('processed_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['application_id'], ['recruiting_application.id'], name=op.f('fk_recruiting_cv_file_application_id_recruiting_application'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opening_id'], ['recruiting_opening.id'], name=op.f('fk_recruiting_cv_file_opening_id_recruiting_opening'), ondelete='CASCADE'),

@@ -188,9 +188,10 @@ class CVFile(db.Model):
     error: Mapped[str | None] = mapped_column(String(300))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # extraction started
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    opening: Mapped[Opening] = relationship(lazy="joined")
+    opening: Mapped[Opening] = relationship()
 
 
 class ApplicationEvent(db.Model):

@@ -299,12 +299,49 @@ def claim_cv(cv_id: int) -> CVFile | None:
     result = db.session.execute(
         update(CVFile)
         .where(CVFile.id == cv_id, CVFile.status == CV_QUEUED)
-        .values(status=CV_EXTRACTING)
+        .values(status=CV_EXTRACTING, claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         return None
     return db.session.get(CVFile, cv_id, populate_existing=True)
+
+
+def stuck_cvs(now: datetime | None = None) -> list[int]:
+    """CVs whose job was lost (Redis down, worker killed): requeue them.
+
+    Queued for more than a minute, or extracting for longer than the parser's wall clock allows
+    (the worker died mid-file): back to "queued", and their ids are returned to be enqueued.
+    """
+    now = now or utcnow()
+    wall = float(current_app.config.get("CV_PARSE_TIMEOUT", 15))
+    db.session.execute(
+        update(CVFile)
+        .where(
+            CVFile.status == CV_EXTRACTING,
+            CVFile.claimed_at < now - timedelta(seconds=wall + 120),
+        )
+        .values(status=CV_QUEUED)
+        .execution_options(synchronize_session=False)
+    )
+    return list(
+        db.session.scalars(
+            select(CVFile.id)
+            .where(CVFile.status == CV_QUEUED, CVFile.created_at < now - timedelta(minutes=1))
+            .order_by(CVFile.id)
+            .limit(500)
+        )
+    )
+
+
+def next_queued_cv(cv: CVFile) -> CVFile | None:
+    """The CV of the same batch most likely to be processed next (for prefetching)."""
+    return db.session.scalar(
+        select(CVFile)
+        .where(CVFile.batch == cv.batch, CVFile.status == CV_QUEUED, CVFile.id > cv.id)
+        .order_by(CVFile.id)
+        .limit(1)
+    )
 
 
 def fail_cv(cv: CVFile, code: str) -> None:
@@ -321,8 +358,11 @@ def ingest_cv(cv: CVFile, text: str) -> Application:
     region = current_app.config["PORTAL_PHONE_REGION"]
     contacts = files.extract_contacts(text, region)
     name = contacts["name"] or cv.original_name.rsplit(".", 1)[0].replace("_", " ")[:160]
+    # Only the requirements are needed here: skip the opening's people and their roles.
+    opening = db.session.get(Opening, cv.opening_id, options=[lazyload("*")])
+    assert opening is not None
     application = _new_application(
-        cv.opening,
+        opening,
         name=name,
         email=contacts["email"],
         phone=contacts["phone"],

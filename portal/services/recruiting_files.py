@@ -328,6 +328,9 @@ class Sandbox:
         self.proc: subprocess.Popen[bytes] | None = None
         self.served = 0
         self.lock = threading.Lock()
+        # A request already sent (prefetch): the child parses it while the worker scores and
+        # commits the previous CV.  Its answer is read by ``extract`` or thrown away.
+        self.pending: str | None = None
 
     def _start(self) -> subprocess.Popen[bytes]:
         self.served = 0
@@ -341,6 +344,7 @@ class Sandbox:
         )
 
     def stop(self) -> None:
+        self.pending = None
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -352,35 +356,61 @@ class Sandbox:
             with contextlib.suppress(Exception):
                 stream.close()  # type: ignore[union-attr]
 
+    def _ensure(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None or self.served >= self.RECYCLE:
+            self.stop()
+            self.proc = self._start()
+        return self.proc
+
+    def _send(self, kind: str, path: Path) -> bool:
+        proc = self._ensure()
+        assert proc.stdin is not None
+        self.served += 1
+        try:
+            proc.stdin.write(json.dumps({"kind": kind, "path": str(path)}).encode() + b"\n")
+            proc.stdin.flush()
+        except OSError:
+            self.stop()
+            return False
+        return True
+
+    def prefetch(self, kind: str, path: Path) -> None:
+        """Start parsing ``path`` now; a later ``extract`` of the same path collects it."""
+        with self.lock:
+            if self.pending is None and self._send(kind, path):
+                self.pending = str(path)
+
     def extract(self, kind: str, path: Path, wall: float) -> tuple[str | None, str | None]:
         with self.lock:
-            if self.proc is None or self.proc.poll() is not None or self.served >= self.RECYCLE:
-                self.stop()
-                self.proc = self._start()
-            proc = self.proc
-            assert proc.stdin is not None and proc.stdout is not None
-            self.served += 1
-            try:
-                proc.stdin.write(json.dumps({"kind": kind, "path": str(path)}).encode() + b"\n")
-                proc.stdin.flush()
-            except OSError:
-                self.stop()
+            if self.pending is not None and self.pending != str(path):
+                self._receive(wall)  # someone else's file: read the answer and drop it
+            if self.pending != str(path) and not self._send(kind, path):
                 return None, "corrupt"
-            line = self._read_line(proc, wall)
-            if line is None:  # wall clock exceeded, or the child died (SIGXCPU, OOM)
-                died = proc.poll()
-                self.stop()
-                return None, "timeout" if died in (None, -24, -9) else "memory"
-            try:
-                result = json.loads(line)
-            except ValueError:
-                self.stop()
-                return None, "corrupt"
-            if not result.get("ok"):
-                if result.get("error") in ("memory", "limit"):
-                    self.stop()  # the heap may be in a bad state: start clean
-                return None, str(result.get("error") or "corrupt")
-            return str(result["text"]), None
+            self.pending = None
+            return self._receive(wall)
+
+    def _receive(self, wall: float) -> tuple[str | None, str | None]:
+        self.pending = None
+        proc = self.proc
+        if proc is None:
+            return None, "corrupt"
+        started = time.monotonic()
+        line = self._read_line(proc, wall)
+        if line is None:  # wall clock exceeded, or the child died (SIGXCPU, OOM)
+            timed_out = time.monotonic() - started >= wall
+            died = proc.poll()
+            self.stop()
+            return None, "timeout" if timed_out or died in (None, -24) else "memory"
+        try:
+            result = json.loads(line)
+        except ValueError:
+            self.stop()
+            return None, "corrupt"
+        if not result.get("ok"):
+            if result.get("error") in ("memory", "limit"):
+                self.stop()  # the heap may be in a bad state: start clean
+            return None, str(result.get("error") or "corrupt")
+        return str(result["text"]), None
 
     @staticmethod
     def _read_line(proc: subprocess.Popen[bytes], wall: float) -> bytes | None:
@@ -428,6 +458,14 @@ def extract_text(kind: str, path: Path) -> tuple[str | None, str | None]:
     """Parse the file in the sandboxed child; return (text, None) or (None, refusal code)."""
     wall = float(current_app.config.get("CV_PARSE_TIMEOUT", 15))
     return sandbox().extract(kind, path, wall)
+
+
+def prefetch(kind: str, stored_name: str) -> None:
+    """Let the sandbox start on the next CV while this one is scored and committed."""
+    try:
+        sandbox().prefetch(kind, path_of(stored_name))
+    except (OSError, ValueError):
+        log.warning("could not prefetch a CV")
 
 
 # --- contacts ----------------------------------------------------------------------------------

@@ -425,3 +425,25 @@ def test_sandbox_recovers_after_a_timeout(app, opening, hr):
     good = _store_raw(app, opening, hr, make_pdf(CV_PT), "pdf")
     with app.test_request_context():
         assert process_cv(good.id) == "scored"
+
+
+def test_lost_jobs_are_swept_back_into_the_queue(app, opening, hr, run_jobs):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from worker.jobs.recruiting import sweep_cvs
+
+    _store_raw(app, opening, hr, CV_EN.encode(), "txt")  # never enqueued
+    dead_id = _store_raw(app, opening, hr, CV_PT.encode(), "txt").id  # worker died mid-file
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    db.session.execute(update(CVFile).values(created_at=long_ago))
+    db.session.execute(
+        update(CVFile).where(CVFile.id == dead_id).values(status="extracting", claimed_at=long_ago)
+    )
+    db.session.commit()
+    assert sweep_cvs() == 2
+    assert run_jobs() == 2
+    statuses = db.session.scalars(select(CVFile.status).order_by(CVFile.id)).all()
+    assert statuses == ["scored", "scored"]
+    assert sweep_cvs() == 0

@@ -20,6 +20,10 @@ def process_cv(cv_id: int) -> str:
     try:
         path = files.path_of(cv.stored_name)
         text, error = files.extract_text(cv.kind, path)
+        # While this CV is scored and committed, the sandbox parses the next one of the batch.
+        upcoming = recruiting.next_queued_cv(cv)
+        if upcoming is not None:
+            files.prefetch(upcoming.kind, upcoming.stored_name)
     except Exception:
         log.exception("CV %s: extraction crashed", cv_id)
         text, error = None, "corrupt"
@@ -39,6 +43,17 @@ def process_cv(cv_id: int) -> str:
             db.session.commit()
         raise
     return "scored"
+
+
+def sweep_cvs() -> int:
+    """Periodic: re-enqueue CVs whose job was lost (the database row is the truth)."""
+    from portal.enqueue import enqueue_now
+
+    ids = recruiting.stuck_cvs()
+    db.session.commit()
+    for cv_id in ids:
+        enqueue_now(process_cv, cv_id, queue="default")
+    return len(ids)
 
 
 def send_interview_reminders() -> int:
