@@ -3,7 +3,8 @@
 For 1 and 2 worker processes it measures messages per second:
 
 * **ceiling**: plain RQ jobs (JSON serializer, no app, no database), each sending one message with
-  smtplib to the sink;
+  smtplib to the sink — the same message (the portal's test e-mail, rendered once) built by the
+  same ``portal.mailer.compose``;
 * **outbox**: the portal's own ``python -m worker`` running ``worker.jobs.mail.send_message`` on
   rows already written to the outbox: claim (conditional UPDATE + commit), build the MIME message,
   SMTP, mark sent (commit).
@@ -164,6 +165,7 @@ class Bench:
             "LOG_LEVEL": "WARNING",
         }
         self.app = self._app()
+        self.env["BENCH_SAMPLE"] = str(self._write_sample(tmp / "sample.json"))
         self.log = open(tmp / "workers.log", "ab")  # noqa: SIM115 (closed in close())
 
     def _app(self):
@@ -182,6 +184,24 @@ class Bench:
         with app.app_context():
             db.create_all()
         return app
+
+    def _write_sample(self, path: Path) -> Path:
+        """The message both modes send: the portal's test e-mail, rendered once."""
+        import json
+
+        from portal.services.outbox import render_email
+
+        with self.app.app_context():
+            subject, text, html = render_email(
+                "outbox_test",
+                {"requested_by": "Bench", "requested_at": "now", "backend": "smtp"},
+                "en",
+            )
+            sender = self.app.config["MAIL_DEFAULT_SENDER"]
+        path.write_text(
+            json.dumps({"sender": sender, "subject": subject, "text": text, "html": html})
+        )
+        return path
 
     def _normalised(self) -> str:
         from portal.config import normalise_database_url
@@ -262,7 +282,8 @@ class Bench:
 
     # -- one measurement ------------------------------------------------------------------------
 
-    def run(self, mode: str, workers: int, fork: bool) -> Result:
+    def run(self, mode: str, workers: int, fork: bool, n: int | None = None) -> Result:
+        n = n or self.n
         from rq import Worker
 
         self.redis.flushdb()
@@ -292,12 +313,12 @@ class Bench:
             self.handler.reset()
             self._enqueue(queue_name, jobs)
             self._wait_for(warm)
-            queue_name, jobs = self._jobs(mode, self.n, f"run-{workers}-{fork}")
+            queue_name, jobs = self._jobs(mode, n, f"run-{workers}-{fork}")
             self.handler.reset()
             cpu0 = sum(cpu_seconds(p.pid) for p in procs)
             t0 = time.perf_counter()
             self._enqueue(queue_name, jobs)
-            self._wait_for(self.n)
+            self._wait_for(n)
             seconds = time.perf_counter() - t0
             cpu1 = sum(cpu_seconds(p.pid) for p in procs)
         finally:
@@ -315,9 +336,9 @@ class Bench:
             mode=mode,
             workers=workers,
             worker_class="Worker (fork)" if fork else "SimpleWorker",
-            n=self.n,
+            n=n,
             seconds=seconds,
-            cpu_ms_per_message=(cpu1 - cpu0) * 1000 / self.n,
+            cpu_ms_per_message=(cpu1 - cpu0) * 1000 / n,
             duplicates=duplicates,
         )
 
@@ -351,7 +372,7 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
-def report(results: list[Result], database: str, n: int, rounds: int) -> str:
+def report(results: list[Result], database: str, n: int, rounds: int, fork_n: int) -> str:
     # Best round of each configuration: other load on the machine only ever slows a run down.
     by: dict[tuple[str, int, str], Result] = {}
     every: dict[tuple[str, int, str], list[float]] = {}
@@ -364,7 +385,8 @@ def report(results: list[Result], database: str, n: int, rounds: int) -> str:
         "# Mail benchmark: outbox → SMTP sink vs plain RQ + smtplib",
         "",
         f"Measured by `make bench-mail` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-        f"{machine()}; database: {database}; {n} messages per run, after a warm-up; "
+        f"{machine()}; database: {database}; {n} messages per run ({fork_n} with the forking "
+        "Worker), after a warm-up; "
         "a local aiosmtpd sink and a private redis-server on the same machine. "
         f"Best of {rounds} interleaved rounds (ceiling, outbox, ceiling, ...); "
         f"load average at the end: {os.getloadavg()[0]:.1f}.",
@@ -421,7 +443,10 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS-mail.md"))
     parser.add_argument("--no-fork", action="store_true", help="skip the forking Worker runs")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; best is kept")
+    parser.add_argument("--fork-n", type=int, default=200, help="messages per forking-worker run")
     args = parser.parse_args()
+    # SIGTERM runs the clean-up below (stop workers, Redis and the sink) like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-mail-") as tmp:
         bench = Bench(args.n, args.database_url, Path(tmp))
@@ -433,7 +458,7 @@ def main() -> int:
                 # Interleaved rounds, so a burst of load from elsewhere hits both modes alike.
                 for _round in range(args.rounds):
                     for mode in ("ceiling", "outbox"):
-                        result = bench.run(mode, workers, fork)
+                        result = bench.run(mode, workers, fork, args.fork_n if fork else None)
                         results.append(result)
                         print(
                             f"{mode:8} {workers} x {result.worker_class:14} "
@@ -443,7 +468,7 @@ def main() -> int:
                         )
         finally:
             bench.close()
-    text = report(results, database, args.n, args.rounds)
+    text = report(results, database, args.n, args.rounds, args.fork_n)
     print()
     print(text)
     Path(args.out).write_text(text)

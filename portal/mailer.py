@@ -30,36 +30,62 @@ class PermanentError(Exception):
 
 
 def build_mime(message: OutboundMessage) -> EmailMessage:
+    """The MIME message for an outbox row (same bytes on every attempt)."""
+    return compose(
+        sender=message.sender,
+        recipients=message.recipients,
+        subject=message.subject,
+        message_id=message.message_id,
+        date=message.created_at.timestamp(),
+        text=message.text_body,
+        html=message.html_body,
+        attachments=[(a.filename, a.content_type, a.data) for a in message.attachments],
+        headers={"X-Portal-Outbox-Id": str(message.id)},
+    )
+
+
+def compose(
+    *,
+    sender: str,
+    recipients: list[str],
+    subject: str,
+    message_id: str,
+    date: float,
+    text: str,
+    html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:
+    """Build a multipart (text + HTML + attachments) message; no app, no database."""
     mime = EmailMessage()
-    mime["From"] = message.sender
-    mime["To"] = ", ".join(message.recipients)
-    mime["Subject"] = message.subject
-    mime["Message-ID"] = message.message_id
-    mime["Date"] = formatdate(message.created_at.timestamp(), localtime=False)
-    mime["X-Portal-Outbox-Id"] = str(message.id)
-    mime.set_content(message.text_body)
-    if message.html_body:
-        mime.add_alternative(message.html_body, subtype="html")
-    for att in message.attachments:
-        maintype, _, subtype = att.content_type.partition("/")
-        if att.content_type.startswith("text/calendar"):
+    mime["From"] = sender
+    mime["To"] = ", ".join(recipients)
+    mime["Subject"] = subject
+    mime["Message-ID"] = message_id
+    mime["Date"] = formatdate(date, localtime=False)
+    for name, value in (headers or {}).items():
+        mime[name] = value
+    mime.set_content(text)
+    if html:
+        mime.add_alternative(html, subtype="html")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        if content_type.startswith("text/calendar"):
             # Calendar clients look for the invitation as a text/calendar part with its method.
-            method = "REQUEST"
-            if b"METHOD:CANCEL" in att.data:
-                method = "CANCEL"
+            method = "CANCEL" if b"METHOD:CANCEL" in data else "REQUEST"
             mime.add_attachment(
-                att.data,
+                data,
                 maintype="text",
                 subtype="calendar",
-                filename=att.filename,
+                filename=filename,
                 params={"method": method},
             )
         else:
             mime.add_attachment(
-                att.data,
+                data,
                 maintype=maintype or "application",
                 subtype=subtype or "octet-stream",
-                filename=att.filename,
+                filename=filename,
             )
     return mime
 
