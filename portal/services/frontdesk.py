@@ -470,9 +470,23 @@ class CallFilters:
         return out
 
 
+def _datetime_formatter() -> Callable[[datetime | None], str]:
+    """Format like the ``datetime`` filter, with the zone and locale looked up once per page."""
+    from babel.dates import format_datetime
+    from flask_babel import get_locale, get_timezone
+
+    zone, locale = get_timezone(), get_locale()
+
+    def fmt(value: datetime | None) -> str:
+        return format_datetime(value, "short", tzinfo=zone, locale=locale) if value else ""
+
+    return fmt
+
+
 def row_labels() -> dict[str, Any]:
     """Translated labels for list rows, looked up once per page instead of once per row."""
     return {
+        "when": _datetime_formatter(),
         "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()},
         "direction": {k: str(v) for k, v in DIRECTION_LABELS.items()},
         "urgent": _("Urgent"),
