@@ -150,11 +150,20 @@ def brl(value: Decimal | int | float | None) -> str:
     """The same text as the ``money`` filter (BRL by locale), built from a cached pattern.
 
     ``money`` re-reads the locale data for every call; the approval queue and the suggestions
-    list format hundreds of amounts per page.  tests/supplies/test_money.py pins the output.
+    list format hundreds of amounts per page.  The pattern is cached per request, so e-mails
+    rendered with ``force_locale`` must keep using ``money``.  tests/supplies/test_money.py pins
+    the output.
     """
+    from flask import has_request_context, request
     from flask_babel import get_locale
 
-    pos_p, pos_s, neg_p, neg_s, dec, group = _brl_parts(str(get_locale() or "en"))
+    # Once per request (kept on the WSGI environ, which lives exactly as long as the request):
+    # the locale lookup costs more than the formatting.
+    cache = request.environ if has_request_context() else {}
+    parts = cache.get("portal.brl_parts")
+    if parts is None:
+        parts = cache["portal.brl_parts"] = _brl_parts(str(get_locale() or "en"))
+    pos_p, pos_s, neg_p, neg_s, dec, group = parts
     amount = Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     digits = f"{abs(amount):,.2f}".replace(",", "\0").replace(".", dec).replace("\0", group)
     if amount < 0:
