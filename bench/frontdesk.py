@@ -498,8 +498,9 @@ def _report(
         f"--calls {args.calls} --staff {args.staff} --duration {args.duration} "
         f"--reps {args.reps} --rounds {args.rounds}`.",
         "",
-        f"Load average when the report was written: {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
-        " (other work on the same cores lowers every figure; compare the same-run ratios).",
+        "Load average when the report was written: "
+        + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        + " (other work on the same cores lowers every figure; compare the same-run ratios).",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, SQLite file "
         "databases, gunicorn sync with 2 workers per app, `wrk -t2 -c8` on 127.0.0.1 "
