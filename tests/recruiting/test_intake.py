@@ -372,6 +372,9 @@ def test_parser_bomb_fails_in_the_sandbox_and_the_file_is_removed(app, opening, 
 def test_wall_clock_timeout_kills_a_slow_parse(app, opening, hr):
     from worker.jobs.recruiting import process_cv
 
+    # A cold child needs far longer than 1 ms to start (a warm one could beat the clock when
+    # the parent is descheduled between sending and waiting).
+    files._stop_sandboxes()
     app.config["CV_PARSE_TIMEOUT"] = 0.001
     cv = _store_raw(app, opening, hr, make_pdf(CV_EN), "pdf")
     assert process_cv(cv.id) == "failed"
@@ -418,6 +421,7 @@ def test_sandbox_child_runs_with_memory_cpu_and_file_limits(app, tmp_path):
 def test_sandbox_recovers_after_a_timeout(app, opening, hr):
     from worker.jobs.recruiting import process_cv
 
+    files._stop_sandboxes()
     app.config["CV_PARSE_TIMEOUT"] = 0.001
     slow = _store_raw(app, opening, hr, make_pdf(CV_EN), "pdf")
     assert process_cv(slow.id) == "failed"
