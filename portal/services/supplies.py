@@ -1502,17 +1502,18 @@ class QueueEntry:
         return min(100, int(self.would_be * 100 / self.budget))
 
 
-def approval_queue(*, limit: int = 200) -> list[QueueEntry]:
-    """Pending orders, oldest first, with their lines and budgets: three queries in all."""
-    orders = list(
-        db.session.scalars(
-            select(PurchaseOrder)
-            .where(PurchaseOrder.status == PENDING_APPROVAL)
-            .options(selectinload(PurchaseOrder.lines))
-            .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
-            .limit(limit)
-        ).unique()
+def pending_orders():
+    """Select the orders waiting for approval, oldest first, lines loaded with them."""
+    return (
+        select(PurchaseOrder)
+        .where(PurchaseOrder.status == PENDING_APPROVAL)
+        .options(selectinload(PurchaseOrder.lines))
+        .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
     )
+
+
+def queue_entries(orders: Sequence[PurchaseOrder]) -> list[QueueEntry]:
+    """Attach this month's budget use to each order: one grouped query for the whole page."""
     used = budget_used(o.category_id for o in orders if o.category_id)
     return [
         QueueEntry(

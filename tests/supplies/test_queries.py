@@ -78,8 +78,8 @@ def test_constant_queries_on_queue_items_and_suggestions(
             assert resp.status_code == 200
             counts[(url, n)] = len(seen)
         # Real rows are on the page.
-        assert (
-            client.get("/supplies/approvals").get_data(as_text=True).count('class="queue-row"') == n
-        )
+        assert client.get("/supplies/approvals").get_data(as_text=True).count(
+            'class="queue-row"'
+        ) == min(n, 25)
     for url in ("/supplies/approvals", "/supplies/items", "/supplies/suggestions"):
         assert counts[(url, 5)] == counts[(url, 50)], (url, counts)

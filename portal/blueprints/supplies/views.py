@@ -664,8 +664,10 @@ def order_resend(order_id: int):
 
 
 def _queue_context() -> dict[str, Any]:
+    page = paginate(supplies.pending_orders())
     return {
-        "entries": supplies.approval_queue(),
+        "page": page,
+        "entries": supplies.queue_entries(page.items),
         "on_behalf": supplies.approved_on_behalf_of(current_user),
     }
 
