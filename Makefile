@@ -26,7 +26,7 @@ $(MO): $(PO) $(STAMP)
 translations: $(MO) ## Compile the translation catalogues
 
 extract: $(STAMP) ## Extract strings, update the catalogue, fill it from translations/fragments
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel extract --ignore-dirs=".*" -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
 	$(VENV)/bin/pybabel update -N -i portal/translations/messages.pot -d portal/translations
 	$(PY) tools/po_merge.py
 

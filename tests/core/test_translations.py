@@ -33,6 +33,8 @@ def _source_messages() -> set[str]:
         str(ROOT),
         METHODS,
         keywords=KEYWORDS,
+        # babel skips "_name" folders by default; templates keep fragments in _partials/
+        directory_filter=lambda path: not Path(path).name.startswith("."),
         options_map={
             "portal/templates/**.html": {"extensions": "jinja2.ext.do"},
             "portal/templates/**.txt": {"extensions": "jinja2.ext.do"},
