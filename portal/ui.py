@@ -80,3 +80,17 @@ def endpoints() -> set[str]:
     from flask import current_app
 
     return set(current_app.view_functions)
+
+
+def active_nav(items: list[NavItem], endpoint: str | None) -> NavItem | None:
+    """The one entry to highlight: the exact endpoint, else the entry of the same blueprint."""
+    if not endpoint:
+        return None
+    for item in items:
+        if item.endpoint == endpoint:
+            return item
+    blueprint = endpoint.rpartition(".")[0]
+    for item in items:
+        if item.endpoint.rpartition(".")[0] == blueprint:
+            return item
+    return None

@@ -192,6 +192,7 @@ def _template_context() -> dict[str, Any]:
         "languages": (("en", "English"), ("pt_BR", "Português (Brasil)")),
         "now_local": _now_local,
         "role_label": lambda r: ROLE_LABELS.get(r, r),
+        "active_nav": ui.active_nav,
     }
 
 
