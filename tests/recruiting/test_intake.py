@@ -268,6 +268,8 @@ def test_bulk_upload_extracts_scores_and_shows_progress(
 
     assert run_jobs() == 3
 
+    states = [(c.original_name, c.status, c.error) for c in db.session.scalars(select(CVFile))]
+    assert all(state == "scored" for _n, state, _e in states), states
     fragment = client.get(progress_url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert fragment.startswith("{# context") is False and 'id="cv-progress"' in fragment
     assert fragment.count("cv-scored") == 3

@@ -20,13 +20,16 @@ def process_cv(cv_id: int) -> str:
     try:
         path = files.path_of(cv.stored_name)
         text, error = files.extract_text(cv.kind, path)
+    except Exception:
+        log.exception("CV %s: extraction crashed", cv_id)
+        text, error = None, "corrupt"
+    try:
         # While this CV is scored and committed, the sandbox parses the next one of the batch.
         upcoming = recruiting.next_queued_cv(cv)
         if upcoming is not None:
             files.prefetch(upcoming.kind, upcoming.stored_name)
-    except Exception:
-        log.exception("CV %s: extraction crashed", cv_id)
-        text, error = None, "corrupt"
+    except Exception:  # an optimisation only: never let it fail the CV
+        log.exception("CV %s: prefetch failed", cv_id)
     if error is not None or text is None:
         recruiting.fail_cv(cv, error or "corrupt")
         db.session.commit()
