@@ -15,6 +15,10 @@ def main() -> None:
     parser.add_argument("queue")
     parser.add_argument("--fork", action="store_true")
     args = parser.parse_args()
+    # Import the job (and read the sample message) once here, not in every forked child.
+    from bench import jobs
+
+    jobs._sample()
     connection = Redis.from_url(os.environ["REDIS_URL"])
     queue = Queue(args.queue, connection=connection, serializer=JSONSerializer)
     worker_class = Worker if args.fork else SimpleWorker

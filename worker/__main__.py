@@ -73,6 +73,20 @@ class PortalForkWorker(Worker):
         return super().main_work_horse(job, queue)
 
 
+def _import_jobs() -> None:
+    """Import every job module once, so neither the first job nor each forked child pays for it."""
+    import importlib
+    import pkgutil
+
+    import worker.jobs
+
+    for module in pkgutil.iter_modules(worker.jobs.__path__):
+        try:
+            importlib.import_module(f"worker.jobs.{module.name}")
+        except Exception:  # a broken module only breaks its own jobs, not the worker
+            log.exception("could not import worker.jobs.%s", module.name)
+
+
 def _check_redis(connection, *, production: bool) -> None:  # type: ignore[no-untyped-def]
     """Warn when Redis may evict RQ's keys (the outbox still delivers, but later)."""
     try:
@@ -108,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     from sqlalchemy.orm import configure_mappers
 
     configure_mappers()
+    _import_jobs()
     connection = worker_redis()
     _check_redis(connection, production=app.config["PORTAL_ENV"] == "production")
     queues = [get_queue(q, connection) for q in (args.queues or app.config["RQ_QUEUES"])]

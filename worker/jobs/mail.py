@@ -45,32 +45,29 @@ def claim(message_id: int) -> OutboundMessage | None:
     """Take the row with a conditional UPDATE and a lease; None if it is not ours to send."""
     cfg = current_app.config
     now = utcnow()
-    due = and_(OutboundMessage.status == PENDING, OutboundMessage.next_attempt_at <= now)
-    expired = and_(
-        OutboundMessage.status == SENDING,
-        OutboundMessage.lease_until < now,
-        OutboundMessage.kind.notin_(AT_MOST_ONCE_KINDS),
-    )
+    c = OutboundMessage.__table__.c
+    due = and_(c.status == PENDING, c.next_attempt_at <= now)
+    expired = and_(c.status == SENDING, c.lease_until < now, c.kind.notin_(AT_MOST_ONCE_KINDS))
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:
         # Losing this commit in a database crash only un-claims the row (the later "sent" commit
         # is synchronous and flushes it anyway): no need to wait for the disk here ...
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    # One statement takes the lease and returns the row (RETURNING: SQLite >= 3.35, PostgreSQL).
-    message = db.session.scalars(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == message_id, or_(due, expired))
+    # A Core UPDATE (cheaper than the ORM's bulk UPDATE ... RETURNING), then read the row.
+    table = OutboundMessage.__table__
+    claimed = db.session.execute(
+        update(table)
+        .where(table.c.id == message_id, or_(due, expired))
         .values(
             status=SENDING,
             lease_until=now + timedelta(seconds=cfg["OUTBOX_LEASE_SECONDS"]),
             lease_owner=WORKER_NAME,
-            attempts=OutboundMessage.attempts + 1,
+            attempts=table.c.attempts + 1,
         )
-        .returning(OutboundMessage)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    ).one_or_none()
-    if message is not None:
-        message.attachments  # noqa: B018  (load them now, in the same transaction)
+    ).rowcount
+    message = None
+    if claimed == 1:
+        message = db.session.get(OutboundMessage, message_id, populate_existing=True)
         if postgres and message.kind in AT_MOST_ONCE_KINDS:
             # ... except for at-most-once kinds: an un-claimed row would be resent
             # automatically after a database crash instead of turning "uncertain".
@@ -127,17 +124,22 @@ def _send(message_id: int) -> str:
             return "skipped"
         return _retry_later(message, f"{type(exc).__name__}: {exc}")
     _fault("after_accept")
-    message.status = SENT if result.accepted else FAILED
-    message.sent_at = utcnow() if result.accepted else None
-    message.lease_until = None
-    message.last_error = "; ".join(f"{r}: {c}" for r, c in result.refused.items()) or None
-    message.recipient_status = {
-        **{r: "sent" for r in result.accepted},
-        **result.refused,
-    }
+    status = SENT if result.accepted else FAILED
+    table = OutboundMessage.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == message_id)
+        .values(
+            status=status,
+            sent_at=utcnow() if result.accepted else None,
+            lease_until=None,
+            last_error="; ".join(f"{r}: {c}" for r, c in result.refused.items()) or None,
+            recipient_status={**{r: "sent" for r in result.accepted}, **result.refused},
+        )
+    )
     db.session.commit()
     _fault("after_mark_sent")
-    return message.status
+    return status
 
 
 def _retry_later(message: OutboundMessage, error: str) -> str:
