@@ -327,8 +327,12 @@ def seed(ctx) -> None:
                             recommendation=rng.choice(["yes", "strong_yes"]),
                         )
                     )
-        for k in range(3):
-            start = datetime.combine(today + timedelta(days=8 + k), time(14, 0), tz)
+        slot_day = today + timedelta(days=7)
+        for _k in range(3):
+            slot_day += timedelta(days=1)
+            while slot_day.weekday() >= 5:  # working days only
+                slot_day += timedelta(days=1)
+            start = datetime.combine(slot_day, time(14, 0), tz)
             start_utc = start.astimezone(UTC)
             db.session.add(
                 InterviewSlot(
