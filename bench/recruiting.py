@@ -322,7 +322,7 @@ def run(args: argparse.Namespace) -> str:
         {"BENCH_BASELINE_DB": str(workdir / "baseline.db")},
         base_port,
     )
-    results: dict[str, list[dict]] = {"baseline": [], "ranked": [], "ranked (htmx fragment)": []}
+    results: dict[str, list[dict]] = {"baseline": [], "ranked": [], "ranked, blind review": []}
     try:
         portal_url = f"http://127.0.0.1:{portal_port}"
         cookie = _login(portal_url)
@@ -333,7 +333,7 @@ def run(args: argparse.Namespace) -> str:
             for name, url, ck in (
                 ("baseline", f"http://127.0.0.1:{base_port}/", None),
                 ("ranked", ranked, cookie),
-                ("ranked (htmx fragment)", ranked + "?stage=active&blind=1", cookie),
+                ("ranked, blind review", ranked + "?stage=active&blind=1", cookie),
             ):
                 res = _wrk(url, workdir, args.duration, ck)
                 results[name].append(res)
