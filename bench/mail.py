@@ -273,7 +273,7 @@ class Bench:
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
 
-    def _wait_for(self, count: int, timeout: float = 600) -> None:
+    def _wait_for(self, count: int, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while self.handler.count < count:
             if time.monotonic() > deadline:
@@ -297,7 +297,12 @@ class Bench:
             args.append("--fork")
         procs = [
             subprocess.Popen(
-                args, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log
+                args,
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=self.log,
+                start_new_session=True,  # its own process group: RQ's scheduler child too
             )
             for _ in range(workers)
         ]
@@ -323,12 +328,14 @@ class Bench:
             cpu1 = sum(cpu_seconds(p.pid) for p in procs)
         finally:
             for p in procs:
-                p.send_signal(signal.SIGTERM)
+                _signal_group(p, signal.SIGTERM)
             for p in procs:
                 try:
-                    p.wait(30)
+                    p.wait(15)
                 except subprocess.TimeoutExpired:
-                    p.kill()
+                    pass
+                _signal_group(p, signal.SIGKILL)  # whatever is left of the group
+                p.wait()
         duplicates = sum(c - 1 for c in self.handler.ids.values() if c > 1)
         if mode == "outbox":
             self._check_all_sent()
@@ -358,6 +365,13 @@ class Bench:
                     return
                 time.sleep(0.05)
             raise RuntimeError(f"{left} outbox rows were not marked sent")
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def machine() -> str:
