@@ -1,7 +1,7 @@
 """frontdesk: calls, visits, faxes and staff requests
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 
 from alembic import op  # noqa: F401
@@ -10,7 +10,7 @@ import sqlalchemy as sa  # noqa: F401
 import portal.models.types  # noqa: F401  (custom column types)
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

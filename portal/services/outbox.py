@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.enqueue import enqueue_after_commit
 from portal.extensions import db
@@ -94,8 +95,17 @@ def queue_email(
             for a in attachments
         ],
     )
-    db.session.add(message)
-    db.session.flush()
+    try:
+        # A savepoint, so that a concurrent writer of the same key costs only this insert.
+        with db.session.begin_nested():
+            db.session.add(message)
+    except IntegrityError:
+        winner = db.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
+        )
+        if winner is None:
+            raise
+        return winner
     nudge_after_commit(message)
     log.info("queued %s message %s (%s)", kind, message.id, template)
     return message
