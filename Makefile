@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
 PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
 
-.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail e2e-deps clean
+.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,10 +47,19 @@ fmt: install ## Format the code
 	$(VENV)/bin/ruff check --fix portal worker tests bench
 	$(VENV)/bin/ruff format portal worker tests bench
 
-bench: bench-mail ## Run the benchmarks
+bench: bench-mail bench-frontdesk bench-supplies bench-cv ## Run every benchmark (needs wrk)
 
 bench-mail: install ## Outbox → SMTP sink throughput vs plain RQ + smtplib ceiling
 	$(PY) -m bench.mail
+
+bench-frontdesk: install ## Console and My messages vs a bare Flask + SQLite list page
+	$(PY) -m bench.frontdesk
+
+bench-supplies: install ## Approval queue, items, suggestions vs the bare list page
+	$(PY) -m bench.supplies
+
+bench-cv: install ## CV ingestion vs raw extraction; ranked list vs the bare list page
+	$(PY) -m bench.recruiting
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) instance
