@@ -38,9 +38,7 @@ def get_redis() -> Redis:
 def worker_redis() -> Redis:
     """A connection for RQ workers: no read timeout, since dequeueing blocks for minutes."""
     url = current_app.config.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    return Redis.from_url(
-        url, socket_connect_timeout=5, socket_keepalive=True, health_check_interval=30
-    )
+    return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
 
 
 def get_queue(name: str, connection: Redis | None = None) -> Queue:
