@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal.enqueue import enqueue_after_commit
 from portal.extensions import db
@@ -95,17 +94,8 @@ def queue_email(
             for a in attachments
         ],
     )
-    try:
-        # A savepoint, so that a concurrent writer of the same key costs only this insert.
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        winner = db.session.scalar(
-            select(OutboundMessage).where(OutboundMessage.dedupe_key == dedupe_key)
-        )
-        if winner is None:
-            raise
-        return winner
+    db.session.add(message)
+    db.session.flush()
     nudge_after_commit(message)
     log.info("queued %s message %s (%s)", kind, message.id, template)
     return message
