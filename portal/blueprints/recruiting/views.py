@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import htmx
-from portal.blueprints.forms_util import attach_error
+from portal.blueprints.forms_util import attach_error, commit_or_attach
 from portal.blueprints.recruiting import bp
 from portal.blueprints.recruiting.forms import (
     CandidateForm,
@@ -118,16 +118,15 @@ def create_opening():
     form = OpeningForm()
     _opening_choices(form)
     if form.validate_on_submit():
-        try:
-            opening = _save_opening(None, form)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Opening %(title)s saved.", title=opening.title), "success")
-            return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
+        ok, opening = commit_or_attach(form, lambda: _save_opening(None, form))
+        if ok:
+            return _opening_saved(opening)
     return render_template("recruiting/opening_form.html", form=form, opening=None), 422
+
+
+def _opening_saved(opening):
+    flash(_("Opening %(title)s saved.", title=opening.title), "success")
+    return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
 
 
 @bp.get("/openings/<int:opening_id>/edit")
@@ -153,15 +152,9 @@ def update_opening(opening_id: int):
     form = OpeningForm()
     _opening_choices(form)
     if form.validate_on_submit():
-        try:
-            _save_opening(opening, form)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Opening %(title)s saved.", title=opening.title), "success")
-            return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
+        ok, _saved = commit_or_attach(form, lambda: _save_opening(opening, form))
+        if ok:
+            return _opening_saved(opening)
     return render_template("recruiting/opening_form.html", form=form, opening=opening), 422
 
 
