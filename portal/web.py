@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -18,12 +17,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, format_datetime, format_decimal, format_timedelta, get_locale
+from flask_babel import format_decimal, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import formatting
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import wants_fragment
@@ -70,9 +70,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_context)
     app.jinja_env.filters.update(
-        datetime=_fmt_datetime,
-        date=_fmt_date,
-        money=format_money,
+        datetime=formatting.format_datetime,
+        date=formatting.format_date,
+        money=formatting.format_money,
         number=lambda v: format_decimal(v or 0),
         ago=_fmt_ago,
         combine_attrs=_combine_attrs,
@@ -209,14 +209,6 @@ def _combine_attrs(attrs: dict[str, Any], errors: list[str], err_id: str) -> dic
     return {**attrs, "aria-invalid": "true", "aria-describedby": err_id}
 
 
-def _fmt_datetime(value: datetime | None, fmt: str = "short") -> str:
-    return format_datetime(value, fmt) if value else ""
-
-
-def _fmt_date(value: date | datetime | None, fmt: str = "medium") -> str:
-    return format_date(value, fmt) if value else ""
-
-
 def _fmt_ago(value: datetime | None) -> str:
     from portal.models.base import utcnow
 
@@ -225,7 +217,4 @@ def _fmt_ago(value: datetime | None) -> str:
     return format_timedelta(value - utcnow(), add_direction=True, granularity="minute")
 
 
-def format_money(value: Decimal | float | int | None, currency: str = "BRL") -> str:
-    from flask_babel import format_currency
-
-    return format_currency(value or 0, currency)
+format_money = formatting.format_money  # kept for importers
