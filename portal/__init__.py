@@ -81,13 +81,24 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
+    from sqlalchemy.orm import joinedload
+
     from portal import models  # noqa: F401  (register every table)
     from portal.models import User
     from portal.security import unauthorized
 
     @login_manager.user_loader
     def load_user(token: str) -> User | None:
-        user = db.session.scalar(db.select(User).where(User.session_token == token))
+        # one statement: the user, their department and their roles (joined, not a 2nd query)
+        user = (
+            db.session.scalars(
+                db.select(User)
+                .options(joinedload(User.role_rows))
+                .where(User.session_token == token)
+            )
+            .unique()
+            .first()
+        )
         if user is None or not user.active:
             return None
         return user
