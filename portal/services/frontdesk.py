@@ -250,6 +250,24 @@ def _check_correctable(record: Any, actor: User, manager_permission: str) -> Non
         raise NotAllowed(_("Entries can only be corrected within 24 hours."))
 
 
+def _manager_permission(record: Any) -> str:
+    return {Call: "calls.log", Visit: "visitors.manage", Fax: "fax.manage"}[type(record)]
+
+
+def check_correctable(record: Call | Visit | Fax, *, actor: User) -> None:
+    """Refuse (403/409) unless ``actor`` may still correct ``record``."""
+    _check_correctable(record, actor, _manager_permission(record))
+
+
+def can_correct(record: Call | Visit | Fax, actor: User, now: datetime) -> bool:
+    """Whether ``actor`` may still correct or void ``record`` (to show the buttons)."""
+    return (
+        record.voided_at is None
+        and now - record.created_at <= CORRECTION_WINDOW
+        and (record.logged_by_id == actor.id or actor.can(_manager_permission(record)))
+    )
+
+
 def _void(record: Any, actor: User, reason: str | None, permission: str, action: str) -> None:
     _check_correctable(record, actor, permission)
     reason = _clean(reason, 500)
@@ -295,6 +313,10 @@ class _Collector:
     def check(self, func: Callable[[], Any], default: Any = None) -> Any:
         try:
             return func()
+        except FormInvalid as error:
+            for field, message in error.errors.items():
+                self.errors.setdefault(field, message)
+            return default
         except ValidationError as error:
             self.errors.setdefault(error.field or "", error.message)
             return default
@@ -754,6 +776,42 @@ def send_callback_reminder(call_id: int, now: datetime | None = None) -> bool:
 # --- visitors ---------------------------------------------------------------------------------
 
 
+def _validated_visit(
+    *,
+    visitor_name: str | None,
+    company: str | None,
+    host: str | None,
+    badge_number: str | None,
+) -> dict[str, Any]:
+    """Check every rule of a visit (sign-in and correction alike); raise all problems at once."""
+    c = _Collector()
+    name = _clean(visitor_name, 160)
+    if not name:
+        c.fail("visitor_name", _("Enter the visitor's name."))
+    host_user = c.check(lambda: find_person(host, field="host", required=True))
+    c.raise_if_any()
+    return {
+        "visitor_name": name,
+        "company": _clean(company, 160),
+        "host": host_user,
+        "badge_number": _clean(badge_number, 32),
+    }
+
+
+def _tell_host(visit: Visit, actor: User) -> None:
+    host_user = visit.host
+    if host_user is None or host_user.id == actor.id:
+        return
+    who = visit.visitor_name + (f" ({visit.company})" if visit.company else "")
+    notify(
+        host_user,
+        "frontdesk.visitor",
+        visit,
+        text=_l("Your visitor %(who)s has arrived at the front desk.", who=who),
+        url=None,
+    )
+
+
 def register_visit(
     *,
     actor: User,
@@ -763,32 +821,88 @@ def register_visit(
     badge_number: str | None,
 ) -> Visit:
     """Sign a visitor in; the host hears at once that their visitor is at the desk."""
-    name = _clean(visitor_name, 160)
-    if not name:
-        raise ValidationError(_("Enter the visitor's name."), field="visitor_name")
-    host_user = find_person(host, field="host", required=True)
-    visit = Visit(
-        visitor_name=name,
-        company=_clean(company, 160),
-        host=host_user,
-        badge_number=_clean(badge_number, 32),
-        arrived_at=utcnow(),
-        logged_by=actor,
+    values = _validated_visit(
+        visitor_name=visitor_name, company=company, host=host, badge_number=badge_number
     )
+    visit = Visit(**values, arrived_at=utcnow(), logged_by=actor)
     db.session.add(visit)
     db.session.flush()
     audit.record(actor, "frontdesk.visit.arrived", visit)
-    assert host_user is not None
-    if host_user.id != actor.id:
-        who = name + (f" ({visit.company})" if visit.company else "")
-        notify(
-            host_user,
-            "frontdesk.visitor",
-            visit,
-            text=_l("Your visitor %(who)s has arrived at the front desk.", who=who),
-            url=None,
-        )
+    _tell_host(visit, actor)
     return visit
+
+
+VISIT_FIELDS = ["visitor_name", "company", "host_id", "badge_number", "arrived_at", "left_at"]
+
+
+def _corrected_time(text: str | None, current: datetime | None, *, field: str) -> datetime | None:
+    """Read a corrected time; an unchanged minute keeps the stored instant (with its seconds)."""
+    text = (text or "").strip()
+    if current is not None and text == to_local_input(current):
+        return current
+    return parse_local_datetime(text, field=field)
+
+
+def update_visit(
+    visit: Visit,
+    *,
+    actor: User,
+    visitor_name: str | None,
+    company: str | None,
+    host: str | None,
+    badge_number: str | None,
+    arrived_at: str | None,
+    left_at: str | None,
+) -> dict[str, Any]:
+    """Correct a visit within 24 hours; every changed field is audit-logged old → new.
+
+    Same rules as signing in, plus the times: arrival required and not in the future; departure
+    (empty while the visitor is still here) after the arrival and not in the future.
+    """
+    _check_correctable(visit, actor, "visitors.manage")
+    now = utcnow()
+    c = _Collector()
+    values = c.check(
+        lambda: _validated_visit(
+            visitor_name=visitor_name, company=company, host=host, badge_number=badge_number
+        ),
+        default={},
+    )
+    arrived = c.check(lambda: _corrected_time(arrived_at, visit.arrived_at, field="arrived_at"))
+    left = c.check(lambda: _corrected_time(left_at, visit.left_at, field="left_at"))
+    if arrived is None and "arrived_at" not in c.errors:
+        c.fail("arrived_at", _("Enter when the visitor arrived."))
+    elif arrived is not None and arrived > now and arrived != visit.arrived_at:
+        c.fail("arrived_at", _("The arrival cannot be in the future."))
+    if left is not None and left != visit.left_at and left > now:
+        c.fail("left_at", _("The departure cannot be in the future."))
+    # Minutes are what people type: a departure in the arrival's minute is fine.
+    if left is not None and arrived is not None and left < arrived.replace(second=0, microsecond=0):
+        c.fail("left_at", _("The departure must be after the arrival."))
+    c.raise_if_any()
+    host_user = values["host"]
+    new = {
+        "visitor_name": values["visitor_name"],
+        "company": values["company"],
+        "host_id": host_user.id,
+        "badge_number": values["badge_number"],
+        "arrived_at": arrived,
+        "left_at": left,
+    }
+    changes = audit.diff(visit, VISIT_FIELDS, new)
+    if not changes:
+        return changes
+    visit.visitor_name = new["visitor_name"]
+    visit.company = new["company"]
+    visit.host = host_user
+    visit.badge_number = new["badge_number"]
+    visit.arrived_at = arrived
+    visit.left_at = left
+    audit.record(actor, "frontdesk.visit.corrected", visit, changes)
+    db.session.flush()
+    if "host_id" in changes and visit.left_at is None:
+        _tell_host(visit, actor)
+    return changes
 
 
 def sign_out_visit(visit: Visit, *, actor: User) -> None:
@@ -852,6 +966,70 @@ def check_pdf(filename: str | None, data: bytes) -> None:
         raise ValidationError(_("Only PDF files can be attached."), field="file")
 
 
+def _validated_fax(
+    *,
+    direction: str,
+    number: str | None,
+    correspondent: str | None,
+    pages: int | None,
+    for_whom: str | None,
+    status: str,
+    filename: str | None,
+    data: bytes | None,
+) -> dict[str, Any]:
+    """Check every rule of a fax (registration and correction alike); raise all problems at once."""
+    c = _Collector()
+    if direction not in ("in", "out"):
+        c.fail("direction", _("Choose incoming or outgoing."))
+    e164 = c.check(lambda: normalise_phone(number, field="number"))
+    name = _clean(correspondent, 160)
+    if not name:
+        c.fail("correspondent", _("Enter the correspondent."))
+    if not pages or pages < 1 or pages > 999:
+        c.fail("pages", _("Enter the number of pages."))
+    if status not in FAX_STATUS_LABELS:
+        c.fail("status", _("Choose a status."))
+    for_user = c.check(lambda: find_person(for_whom, field="for_whom"))
+    if data is not None and (data or filename):
+        c.check(lambda: check_pdf(filename, data))
+    c.raise_if_any()
+    return {
+        "direction": direction,
+        "number": e164,
+        "correspondent": name,
+        "pages": pages,
+        "for_user": for_user,
+        "status": status,
+    }
+
+
+def store_fax_pdf(data: bytes, filename: str | None) -> dict[str, Any]:
+    """Keep a checked PDF under a server-chosen name outside static/; return the Fax columns."""
+    stored = f"{secrets.token_hex(16)}.pdf"
+    path = _upload_dir() / stored
+    with open(path, "xb") as fh:
+        fh.write(data)
+    os.chmod(path, 0o600)
+    return {
+        "stored_name": stored,
+        "original_name": os.path.basename(filename or "fax.pdf")[-200:],
+        "size_bytes": len(data),
+    }
+
+
+def _tell_fax_recipient(fax: Fax, actor: User) -> None:
+    for_user = fax.for_user
+    if for_user is None or for_user.id == actor.id or fax.direction != "in":
+        return
+    notify(
+        for_user,
+        "frontdesk.fax",
+        fax,
+        text=_l("A fax from %(who)s arrived for you.", who=fax.correspondent),
+        url=_path(f"/faxes/{fax.id}/file") if fax.stored_name else None,
+    )
+
+
 def log_fax(
     *,
     actor: User,
@@ -865,49 +1043,80 @@ def log_fax(
     data: bytes | None = None,
 ) -> Fax:
     """Register a fax; a scanned PDF is stored under a server-chosen name outside static/."""
-    if direction not in ("in", "out"):
-        raise ValidationError(_("Choose incoming or outgoing."), field="direction")
-    e164 = normalise_phone(number, field="number")
-    name = _clean(correspondent, 160)
-    if not name:
-        raise ValidationError(_("Enter the correspondent."), field="correspondent")
-    if not pages or pages < 1 or pages > 999:
-        raise ValidationError(_("Enter the number of pages."), field="pages")
-    if status not in FAX_STATUS_LABELS:
-        raise ValidationError(_("Choose a status."), field="status")
-    for_user = find_person(for_whom, field="for_whom")
-    if data is not None and (data or filename):
-        check_pdf(filename, data)
-    fax = Fax(
+    values = _validated_fax(
         direction=direction,
-        number=e164,
-        correspondent=name,
+        number=number,
+        correspondent=correspondent,
         pages=pages,
-        for_user=for_user,
+        for_whom=for_whom,
         status=status,
-        logged_by=actor,
+        filename=filename,
+        data=data,
     )
+    fax = Fax(**values, logged_by=actor)
     if data:
-        stored = f"{secrets.token_hex(16)}.pdf"
-        path = _upload_dir() / stored
-        with open(path, "xb") as fh:
-            fh.write(data)
-        os.chmod(path, 0o600)
-        fax.stored_name = stored
-        fax.original_name = os.path.basename(filename or "fax.pdf")[-200:]
-        fax.size_bytes = len(data)
+        for column, value in store_fax_pdf(data, filename).items():
+            setattr(fax, column, value)
     db.session.add(fax)
     db.session.flush()
     audit.record(actor, "frontdesk.fax.logged", fax)
-    if for_user is not None and for_user.id != actor.id and direction == "in":
-        notify(
-            for_user,
-            "frontdesk.fax",
-            fax,
-            text=_l("A fax from %(who)s arrived for you.", who=name),
-            url=_path(f"/faxes/{fax.id}/file") if fax.stored_name else None,
-        )
+    _tell_fax_recipient(fax, actor)
     return fax
+
+
+FAX_FIELDS = ["direction", "number", "correspondent", "pages", "for_user_id", "status"]
+
+
+def update_fax(
+    fax: Fax,
+    *,
+    actor: User,
+    direction: str,
+    number: str | None,
+    correspondent: str | None,
+    pages: int | None,
+    for_whom: str | None,
+    status: str,
+    filename: str | None = None,
+    data: bytes | None = None,
+) -> dict[str, Any]:
+    """Correct a fax within 24 hours; every changed field is audit-logged old → new.
+
+    Same rules as registering it. A new PDF replaces the attached one (the old file is kept on
+    disk: nothing is deleted); no file keeps the current one.
+    """
+    _check_correctable(fax, actor, "fax.manage")
+    values = _validated_fax(
+        direction=direction,
+        number=number,
+        correspondent=correspondent,
+        pages=pages,
+        for_whom=for_whom,
+        status=status,
+        filename=filename,
+        data=data,
+    )
+    for_user = values.pop("for_user")
+    new = {**values, "for_user_id": for_user.id if for_user else None}
+    changes = audit.diff(fax, FAX_FIELDS, new)
+    file_columns: dict[str, Any] = {}
+    if data:
+        # Written last, once everything else is valid: a refusal leaves no stray file.
+        file_columns = store_fax_pdf(data, filename)
+        changes.update(audit.diff(fax, list(file_columns), file_columns))
+    if not changes:
+        return changes
+    previous_for = fax.for_user_id
+    for column, value in values.items():
+        setattr(fax, column, value)
+    fax.for_user = for_user
+    for column, value in file_columns.items():
+        setattr(fax, column, value)
+    audit.record(actor, "frontdesk.fax.corrected", fax, changes)
+    db.session.flush()
+    if fax.for_user_id and fax.for_user_id != previous_for:
+        _tell_fax_recipient(fax, actor)
+    return changes
 
 
 def get_fax_or_404(fax_id: int) -> Fax:

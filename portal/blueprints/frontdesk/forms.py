@@ -61,6 +61,17 @@ class VisitForm(FlaskForm):
     badge_number = StringField(_l("Badge"), validators=[Length(max=32)])
 
 
+class VisitEditForm(VisitForm):
+    """Correcting a visit may also fix the times (e.g. a forgotten sign-out)."""
+
+    arrived_at = StringField(_l("Arrived"), validators=[Length(max=20)])
+    left_at = StringField(
+        _l("Left"),
+        validators=[Length(max=20)],
+        description=_l("Empty while the visitor is still in the building."),
+    )
+
+
 class FaxForm(FlaskForm):
     direction = SelectField(
         _l("Direction"), choices=[("in", _l("Incoming")), ("out", _l("Outgoing"))], default="in"

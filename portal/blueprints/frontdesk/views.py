@@ -36,6 +36,7 @@ from portal.blueprints.frontdesk.forms import (
     ReturnedForm,
     StatusForm,
     TriageForm,
+    VisitEditForm,
     VisitForm,
     VoidForm,
 )
@@ -386,7 +387,88 @@ def void_visit(visit_id: int):
     return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
 
 
+def _visit_edit_form(visit, *, submitted: bool = False) -> VisitEditForm:
+    prefix = f"visit-{visit.id}"  # the list page already has the sign-in form's field ids
+    if submitted:
+        return VisitEditForm(prefix=prefix)
+    return VisitEditForm(
+        formdata=None,
+        prefix=prefix,
+        visitor_name=visit.visitor_name,
+        company=visit.company,
+        host=desk.person_label(visit.host) if visit.host else "",
+        badge_number=visit.badge_number,
+        arrived_at=desk.to_local_input(visit.arrived_at),
+        left_at=desk.to_local_input(visit.left_at),
+    )
+
+
+def _visit_edit(visit, form: VisitEditForm, status: int = 200) -> Response:
+    return htmx.render(
+        "frontdesk/visit_edit.html",
+        "frontdesk/_partials/_visit_edit_row.html",
+        status_code=status,
+        visit=visit,
+        form=form,
+        **_common(page=not htmx.wants_fragment()),
+    )
+
+
+@desk_bp.get("/visitors/<int:visit_id>/edit")
+@requires("visitors.manage")
+def edit_visit(visit_id: int):
+    visit = desk.get_visit_or_404(visit_id)
+    desk.check_correctable(visit, actor=current_user)
+    return _visit_edit(visit, _visit_edit_form(visit))
+
+
+@desk_bp.post("/visitors/<int:visit_id>")
+@requires("visitors.manage")
+def update_visit(visit_id: int):
+    visit = desk.get_visit_or_404(visit_id)
+    form = _visit_edit_form(visit, submitted=True)
+    if form.validate_on_submit():
+        try:
+            desk.update_visit(
+                visit,
+                actor=current_user,
+                visitor_name=form.visitor_name.data,
+                company=form.company.data,
+                host=form.host.data,
+                badge_number=form.badge_number.data,
+                arrived_at=form.arrived_at.data,
+                left_at=form.left_at.data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+            visit = desk.get_visit_or_404(visit_id)
+        else:
+            db.session.commit()
+            if htmx.wants_fragment():
+                # The corrected row replaces the form; "in the building" follows out of band.
+                context = _common(page=False)
+                row = render_template("frontdesk/_partials/_visit_row.html", v=visit, **context)
+                inside = render_template(
+                    "frontdesk/_partials/_in_building.html",
+                    inside=desk.visitors_in_building(),
+                    oob=True,
+                )
+                return make_response(row + inside)
+            flash(_("Visit corrected."), "success")
+            return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
+    return _visit_edit(visit, form, 422)
+
+
 # --- faxes ------------------------------------------------------------------------------------
+
+
+def _upload(form: FaxForm) -> tuple[str | None, bytes | None]:
+    """The attached file's name and bytes (None, None when nothing was chosen)."""
+    upload = form.file.data
+    if not (upload and upload.filename):
+        return None, None
+    limit = current_app.config["FAX_MAX_BYTES"]
+    return upload.filename, upload.stream.read(limit + 1)  # one byte more tells "too large"
 
 
 def _faxes_page(form: FaxForm, status: int = 200):
@@ -412,12 +494,7 @@ def faxes():
 def create_fax():
     form = FaxForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = filename = None
-        if upload and upload.filename:
-            limit = current_app.config["FAX_MAX_BYTES"]
-            data = upload.stream.read(limit + 1)  # one byte more tells "too large"
-            filename = upload.filename
+        filename, data = _upload(form)
         try:
             desk.log_fax(
                 actor=current_user,
@@ -463,6 +540,77 @@ def void_fax(fax_id: int):
     db.session.commit()
     flash(_("Fax voided."), "success")
     return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
+
+
+def _fax_edit_form(fax, *, submitted: bool = False) -> FaxForm:
+    prefix = f"fax-{fax.id}"  # the list page already has the register form's field ids
+    if submitted:
+        return FaxForm(prefix=prefix)
+    return FaxForm(
+        formdata=None,
+        prefix=prefix,
+        direction=fax.direction,
+        number=desk.format_phone(fax.number),
+        correspondent=fax.correspondent,
+        pages=fax.pages,
+        for_whom=desk.person_label(fax.for_user) if fax.for_user else "",
+        status=fax.status,
+    )
+
+
+def _fax_edit(fax, form: FaxForm, status: int = 200) -> Response:
+    return htmx.render(
+        "frontdesk/fax_edit.html",
+        "frontdesk/_partials/_fax_edit_row.html",
+        status_code=status,
+        fax=fax,
+        form=form,
+        **_common(page=not htmx.wants_fragment()),
+    )
+
+
+@desk_bp.get("/faxes/<int:fax_id>/edit")
+@requires("fax.manage")
+def edit_fax(fax_id: int):
+    fax = desk.get_fax_or_404(fax_id)
+    desk.check_correctable(fax, actor=current_user)
+    return _fax_edit(fax, _fax_edit_form(fax))
+
+
+@desk_bp.post("/faxes/<int:fax_id>")
+@requires("fax.manage")
+def update_fax(fax_id: int):
+    fax = desk.get_fax_or_404(fax_id)
+    form = _fax_edit_form(fax, submitted=True)
+    if form.validate_on_submit():
+        filename, data = _upload(form)
+        try:
+            desk.update_fax(
+                fax,
+                actor=current_user,
+                direction=form.direction.data,
+                number=form.number.data,
+                correspondent=form.correspondent.data,
+                pages=form.pages.data,
+                for_whom=form.for_whom.data,
+                status=form.status.data,
+                filename=filename,
+                data=data,
+            )
+        except DomainError as error:
+            _fail(form, error)
+            fax = desk.get_fax_or_404(fax_id)
+        else:
+            db.session.commit()
+            if htmx.wants_fragment():
+                return make_response(
+                    render_template(
+                        "frontdesk/_partials/_fax_row.html", f=fax, **_common(page=False)
+                    )
+                )
+            flash(_("Fax corrected."), "success")
+            return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
+    return _fax_edit(fax, form, 422)
 
 
 # --- staff requests ---------------------------------------------------------------------------
