@@ -140,6 +140,14 @@ def parse_local_datetime(value: str | None, *, field: str) -> datetime | None:
     return naive.astimezone(UTC)
 
 
+def _corrected_time(text: str | None, current: datetime | None, *, field: str) -> datetime | None:
+    """Read a corrected time; an unchanged minute keeps the stored instant (with its seconds)."""
+    text = (text or "").strip()
+    if current is not None and text == to_local_input(current):
+        return current
+    return parse_local_datetime(text, field=field)
+
+
 def to_local_input(value: datetime | None) -> str:
     """Format a UTC instant for an ``<input type=datetime-local>``."""
     if value is None:
@@ -329,8 +337,13 @@ class _Collector:
             raise FormInvalid(self.errors)
 
 
-def _validated_call(data: CallInput, *, now: datetime) -> dict[str, Any]:
-    """Check every rule of a call; return the column values or raise all problems at once."""
+def _validated_call(
+    data: CallInput, *, now: datetime, current_due: datetime | None = None
+) -> dict[str, Any]:
+    """Check every rule of a call; return the column values or raise all problems at once.
+
+    ``current_due`` is a corrected call's callback time: kept as it is, it may lie in the past.
+    """
     c = _Collector()
     phone = c.check(lambda: normalise_phone(data.phone))
     name = _clean(data.caller_name, 160)
@@ -355,10 +368,10 @@ def _validated_call(data: CallInput, *, now: datetime) -> dict[str, Any]:
         c.fail("message", _("Write down the message."))
     due = None
     if data.outcome == CALLBACK:
-        due = c.check(lambda: parse_local_datetime(data.callback_due, field="callback_due"))
+        due = c.check(lambda: _corrected_time(data.callback_due, current_due, field="callback_due"))
         if due is None:
             c.fail("callback_due", _("Say by when the call should be returned."))
-        elif due <= now:
+        elif due <= now and due != current_due:
             c.fail("callback_due", _("The callback time must be in the future."))
         if not data.phone:
             c.fail("phone", _("Enter the number to call back."))
@@ -692,7 +705,7 @@ CALL_FIELDS = [
 def update_call(call: Call, data: CallInput, *, actor: User) -> dict[str, Any]:
     """Correct a call within 24 hours; the change is audit-logged field by field."""
     _check_correctable(call, actor, "calls.log")
-    values = _validated_call(data, now=utcnow())
+    values = _validated_call(data, now=utcnow(), current_due=call.callback_due_at)
     new = {
         **{k: v for k, v in values.items() if k in CALL_FIELDS},
         "for_user_id": values["for_user"].id if values["for_user"] else None,
@@ -833,14 +846,6 @@ def register_visit(
 
 
 VISIT_FIELDS = ["visitor_name", "company", "host_id", "badge_number", "arrived_at", "left_at"]
-
-
-def _corrected_time(text: str | None, current: datetime | None, *, field: str) -> datetime | None:
-    """Read a corrected time; an unchanged minute keeps the stored instant (with its seconds)."""
-    text = (text or "").strip()
-    if current is not None and text == to_local_input(current):
-        return current
-    return parse_local_datetime(text, field=field)
 
 
 def update_visit(

@@ -364,3 +364,28 @@ def test_fax_correction_refused_after_24h_for_staff_and_when_void(
     assert client.get(f"/frontdesk/faxes/{fax.id}/edit").status_code == 409
     db.session.expire_all()
     assert db.session.get(Fax, fax.id).correspondent == "Ok"
+
+
+# --- calls: an overdue callback can still be corrected ------------------------------------------
+
+
+def test_call_with_overdue_callback_can_be_corrected(client, login_as, desk_user, ana, log_call):
+    from portal.models.frontdesk import Call
+    from tests.frontdesk.conftest import call_form
+
+    call = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)))
+    call.callback_due_at = utcnow() - timedelta(minutes=30, seconds=17)  # now overdue
+    db.session.commit()
+    due = frontdesk.to_local_input(call.callback_due_at)
+    login_as(desk_user)
+    data = call_form(outcome="callback", callback_due=due, company="Souza Logística")
+    assert client.post(f"/frontdesk/calls/{call.id}", data=data).status_code == 303
+    (entry,) = _entries("frontdesk.call.corrected")
+    assert entry.changes == {"company": ["Souza Transportes", "Souza Logística"]}
+    # Moving it to another past time is still refused.
+    earlier = local_input(-timedelta(hours=2))
+    data = call_form(outcome="callback", callback_due=earlier)
+    resp = client.post(f"/frontdesk/calls/{call.id}", data=data)
+    assert resp.status_code == 422 and "must be in the future" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).company == "Souza Logística"
