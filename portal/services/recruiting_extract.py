@@ -70,7 +70,8 @@ def _docx(path: str) -> str:
             if info.filename.endswith((".xml", ".rels")):
                 if info.file_size > MAX_XML_PART:
                     raise ValueError("too_large")
-                head = zf.read(info)[:4096].upper()
+                with zf.open(info) as part:  # the head only: no need to inflate it all
+                    head = part.read(4096).upper()
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise ValueError("xml_entities")
     import docx

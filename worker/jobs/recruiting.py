@@ -18,8 +18,7 @@ def process_cv(cv_id: int) -> str:
     if cv is None:
         return "skipped"
     try:
-        path = files.path_of(cv.stored_name)
-        text, error = files.extract_text(cv.kind, path)
+        text, error = files.extract_text(cv.kind, files.path_of(cv.stored_name))
     except Exception:
         log.exception("CV %s: extraction crashed", cv_id)
         text, error = None, "corrupt"
@@ -27,7 +26,7 @@ def process_cv(cv_id: int) -> str:
         # While this CV is scored and committed, the sandbox parses the next one of the batch.
         upcoming = recruiting.next_queued_cv(cv)
         if upcoming is not None:
-            files.prefetch(upcoming.kind, upcoming.stored_name)
+            files.prefetch(*upcoming)
     except Exception:  # an optimisation only: never let it fail the CV
         log.exception("CV %s: prefetch failed", cv_id)
     if error is not None or text is None:
@@ -40,10 +39,8 @@ def process_cv(cv_id: int) -> str:
         db.session.commit()
     except Exception:
         db.session.rollback()
-        cv = db.session.get(type(cv), cv_id)
-        if cv is not None:
-            recruiting.fail_cv(cv, "corrupt")
-            db.session.commit()
+        recruiting.fail_cv(cv, "corrupt")
+        db.session.commit()
         raise
     return "scored"
 
