@@ -121,6 +121,8 @@ class SupplyItem(db.Model):
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         CheckConstraint("pack_size >= 1", name="pack_size_positive"),
         Index("ix_supply_item_name", "name"),
+        # The item list (active items by name) and its count read this index only.
+        Index("ix_supply_item_active_name", "active", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,6 +139,9 @@ class SupplyItem(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Cache of SUM(stock_movement.quantity), kept in step in the same transaction.
     on_hand: Mapped[int] = mapped_column(default=0)
+    # Average daily use over the last 90 days (issue movements), refreshed once a day by the
+    # low-stock job (services.supplies.refresh_daily_use); None until first computed.
+    daily_use: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     # Set when back office was told the item runs low; cleared when it is no longer low.
     low_alerted_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -211,6 +216,11 @@ class StockCountLine(db.Model):
         return None if self.counted is None else self.counted - self.expected
 
 
+def order_number(order_id: int) -> str:
+    """The reference people and suppliers quote: PO-00042."""
+    return f"PO-{order_id:05d}"
+
+
 class PurchaseOrder(db.Model):
     __tablename__ = "purchase_order"
     __table_args__ = (
@@ -218,7 +228,10 @@ class PurchaseOrder(db.Model):
             "approver_id IS NULL OR approver_id <> requester_id", name="requester_not_approver"
         ),
         Index("ix_purchase_order_status_submitted", "status", "submitted_at"),
-        Index("ix_purchase_order_category_approved", "category_id", "approved_at"),
+        # Monthly spend per category (budget meters) is read from this index alone.
+        Index("ix_purchase_order_category_spend", "category_id", "approved_at", "status", "total"),
+        # "Approved on your behalf" on the approval queue.
+        Index("ix_purchase_order_on_behalf_approved", "on_behalf_of_id", "approved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,7 +271,7 @@ class PurchaseOrder(db.Model):
 
     @property
     def number(self) -> str:
-        return f"PO-{self.id:05d}"
+        return order_number(self.id)
 
     @property
     def status_label(self) -> str:
