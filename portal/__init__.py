@@ -77,6 +77,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx_extension.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=None)
+    from portal import i18n
+
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -30,58 +31,58 @@ Formatter = Callable[[Any], str]
 # --- dates and times ----------------------------------------------------------------------------
 
 
-def _field(char: str, count: int, locale: Locale) -> Callable[[datetime], str] | None:
-    """A callable for one CLDR field, or None when Babel must do it."""
+def _field(char: str, count: int, locale: Locale, names: dict[str, Any]) -> str | None:
+    """A Python expression (of ``v``) for one CLDR field, or None when Babel must do it.
+
+    Tables of names go into ``names`` and are referred to by key.
+    """
     if char == "y":
-        if count == 2:
-            return lambda v: f"{v.year % 100:02d}"
-        return lambda v, n=count: str(v.year).rjust(n, "0")
+        return "(v.year % 100):02d" if count == 2 else f"str(v.year).rjust({count}, '0')"
     if char in "ML":
         if count <= 2:
-            return (lambda v: str(v.month)) if count == 1 else (lambda v: f"{v.month:02d}")
-        width = {3: "abbreviated", 4: "wide", 5: "narrow"}[min(count, 5)]
-        names = locale.months["format" if char == "M" else "stand-alone"][width]
-        return lambda v: names[v.month]
+            return "v.month" if count == 1 else "v.month:02d"
+        width = {3: "abbreviated", 4: "wide"}.get(count, "narrow")
+        key = f"months_{char}_{width}"
+        names[key] = dict(locale.months["format" if char == "M" else "stand-alone"][width])
+        return f"{key}[v.month]"
     if char == "d" and count <= 2:
-        return (lambda v: str(v.day)) if count == 1 else (lambda v: f"{v.day:02d}")
+        return "v.day" if count == 1 else "v.day:02d"
     if char == "E":
-        width = "wide" if count == 4 else "narrow" if count == 5 else "abbreviated"
-        if count == 6:
-            width = "short"
-        names = locale.days["format"][width]
-        return lambda v: names[v.weekday()]
+        width = {4: "wide", 5: "narrow", 6: "short"}.get(count, "abbreviated")
+        key = f"days_{width}"
+        names[key] = dict(locale.days["format"][width])
+        return f"{key}[v.weekday()]"
     if char == "h" and count <= 2:
-        return lambda v, n=count: str(v.hour % 12 or 12).rjust(n, "0")
+        return "(v.hour % 12 or 12)" + (":02d" if count == 2 else "")
     if char == "H" and count <= 2:
-        return lambda v, n=count: str(v.hour).rjust(n, "0")
+        return "v.hour" + (":02d" if count == 2 else "")
     if char == "m" and count <= 2:
-        return lambda v, n=count: str(v.minute).rjust(n, "0")
+        return "v.minute" + (":02d" if count == 2 else "")
     if char == "s" and count <= 2:
-        return lambda v, n=count: str(v.second).rjust(n, "0")
+        return "v.second" + (":02d" if count == 2 else "")
     if char == "a":
         width = {4: "wide", 5: "narrow"}.get(count, "abbreviated")
         periods = locale.day_periods["format"][width]
-        am, pm = periods["am"], periods["pm"]
-        return lambda v: pm if v.hour >= 12 else am
+        names["period_am"], names["period_pm"] = periods["am"], periods["pm"]
+        return "(period_pm if v.hour >= 12 else period_am)"
     return None
 
 
 def _compile(pattern: str, locale: Locale) -> Callable[[datetime], str] | None:
-    parts: list[Callable[[datetime], str] | str] = []
+    """Turn a CLDR pattern into one f-string expression, compiled once."""
+    names: dict[str, Any] = {}
+    source: list[str] = []
     for kind, value in babel_dates.tokenize_pattern(pattern):
         if kind == "chars":
-            parts.append(value)
+            source.append(value.replace("{", "{{").replace("}", "}}"))
             continue
-        field = _field(value[0], value[1], locale)
-        if field is None:
+        expression = _field(value[0], value[1], locale, names)
+        if expression is None:
             return None
-        parts.append(field)
-    pieces = tuple(parts)
-
-    def render(v: datetime) -> str:
-        return "".join(p if p.__class__ is str else p(v) for p in pieces)  # type: ignore[operator,misc]
-
-    return render
+        source.append("{" + expression + "}")
+    body = "".join(source)
+    scope = {"__builtins__": {"str": str}, **names}
+    return eval(f"lambda v: f{body!r}", scope)  # noqa: S307 (built from CLDR data, not input)
 
 
 def _aware(value: datetime, zone: tzinfo) -> datetime:
@@ -197,10 +198,37 @@ def number_formatter_for(locale_name: str) -> Formatter:
 # --- the request's locale and zone ----------------------------------------------------------------
 
 
-def _request_locale_zone() -> tuple[str, tzinfo]:
-    from flask_babel import get_locale, get_timezone
+@lru_cache(maxsize=64)
+def _zoneinfo_named(name: str) -> tzinfo:
+    return ZoneInfo(name)
 
-    return str(get_locale() or "en"), get_timezone()
+
+def _zoneinfo(zone: Any) -> tzinfo:
+    """Flask-Babel hands out pytz zones; zoneinfo converts the same zone several times faster."""
+    name = getattr(zone, "zone", None)
+    if zone is None or name == "UTC":
+        return UTC
+    return _zoneinfo_named(name) if name else zone
+
+
+def _request_locale_zone() -> tuple[str, tzinfo]:
+    """The request's locale name and zone, remembered next to Flask-Babel's own state (keyed by
+    the locale object, so ``force_locale`` still switches languages)."""
+    from flask_babel import get_timezone
+
+    from portal.i18n import babel_state, current_locale
+
+    state = babel_state()
+    if state is not None:
+        cached = state.__dict__.get("_portal_formatting")
+        if cached is not None and cached[0] is state.__dict__.get("babel_locale"):
+            return cached[1], cached[2]
+    locale = current_locale()
+    found = (str(locale or "en"), _zoneinfo(get_timezone()))
+    state = babel_state()
+    if state is not None and locale is not None:
+        state._portal_formatting = (locale, *found)
+    return found
 
 
 def datetime_formatter(fmt: str = "short") -> Formatter:

@@ -85,3 +85,18 @@ def test_common_formats_take_the_fast_path() -> None:
     for locale in LOCALES:
         assert formatting.datetime_formatter_for("short", locale, zone).__name__ != "fallback"
         assert formatting.datetime_formatter_for("medium", locale, zone).__name__ != "fallback"
+
+
+def test_force_locale_switches_template_translations_and_formats(app) -> None:
+    """E-mails are rendered in the recipient's language inside a request in another one."""
+    from flask_babel import force_locale
+
+    when = datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
+    template = app.jinja_env.from_string("{{ _('Cancel') }} {{ w|datetime }}")
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = template.render(w=when)
+        with force_locale("pt_BR"):
+            portuguese = template.render(w=when)
+        assert template.render(w=when) == english
+    assert english.startswith("Cancel ") and "PM" in english
+    assert portuguese.startswith("Cancelar ") and "/11/2026" in portuguese
