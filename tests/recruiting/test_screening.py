@@ -51,6 +51,33 @@ def test_filters_stage_min_score_and_missing(client, login_as, hr, opening, thre
     assert "No candidates match" in page
 
 
+def test_counts_under_each_stage_filter(client, login_as, hr, opening, three):
+    """The count under "active" (all minus hired/rejected/withdrawn) matches what is listed."""
+    login_as(hr)
+    mariana, james, pedro = three
+    db.session.execute(
+        Application.__table__.update()
+        .where(Application.id == pedro.id)
+        .values(stage="rejected", stage_reason="profile")
+    )
+    db.session.commit()
+    url = f"/recruiting/openings/{opening.id}"
+    page = client.get(url).get_data(as_text=True)  # default: active
+    assert "2 items" in page and "Pedro" not in page
+    page = client.get(url, query_string={"stage": ""}).get_data(as_text=True)
+    assert "3 items" in page and "Pedro" in page
+    page = client.get(url, query_string={"stage": "rejected"}).get_data(as_text=True)
+    assert "1 item" in page and "Pedro" in page and "Mariana" not in page
+    for query in ({"stage": "active", "missing": "none"}, {"stage": "active", "min_score": 50}):
+        page = client.get(url, query_string=query).get_data(as_text=True)
+        listed = page.count('class="rank-item"')
+        assert listed and f"{listed} item" in page, query
+    # Each row links to its application; blind review carries on to it.
+    assert f'href="/recruiting/applications/{mariana.id}"' in page
+    page = client.get(url, query_string={"blind": "1"}).get_data(as_text=True)
+    assert f'href="/recruiting/applications/{mariana.id}?blind=1"' in page
+
+
 def test_fragment_for_htmx(client, login_as, hr, opening, three):
     login_as(hr)
     response = client.get(f"/recruiting/openings/{opening.id}", headers={"HX-Request": "true"})

@@ -161,28 +161,32 @@ def update_opening(opening_id: int):
 @bp.get("/openings/<int:opening_id>")
 @requires("hr.candidates.view")
 def opening(opening_id: int):
-    opening = recruiting.get_opening_or_404(opening_id)
+    opening = recruiting.get_opening_or_404(opening_id, interviewers=False)
     stage = request.args.get("stage", "active")
     min_score = _int_or_none(request.args.get("min_score"))
     missing = request.args.get("missing", "")
     blind = request.args.get("blind") == "1"
     page = recruiting.paginate_ranked(
-        recruiting.list_ranked(opening, stage=stage, min_score=min_score, missing=missing)
+        recruiting.ranked_query(opening, stage=stage, min_score=min_score, missing=missing)
     )
+    # Built once per page; each row appends its id ("/recruiting/applications/" + id).
+    app_url = url_for("recruiting.application", application_id=0)[:-1]
+    labels = recruiting.stage_labels()
     return htmx.render(
         "recruiting/opening.html",
         "recruiting/_partials/_ranked.html",
         opening=opening,
         page=page,
+        rows=recruiting.ranked_rows(page.items, blind=blind, labels=labels),
+        app_url=app_url,
+        app_url_suffix="?blind=1" if blind else "",
         stage=stage,
         min_score=min_score,
         missing=missing,
         blind=blind,
         stages=STAGES,
-        # Plain strings: translated once per page, not once per row.
-        labels={k: str(v) for k, v in recruiting.STAGE_LABELS.items()},
+        labels=labels,
         status_labels=recruiting.OPENING_STATUS_LABELS,
-        redact=recruiting.scoring.redact,
     )
 
 
