@@ -133,6 +133,8 @@ class Application(db.Model):
         Index("ix_recruiting_application_rank", "opening_id", "score", "id"),
         # Covers the ranked list's count (opening + stage filter) without touching the rows.
         Index("ix_recruiting_application_opening_stage", "opening_id", "stage"),
+        # The retention job: rejected / withdrawn applications closed before a date.
+        Index("ix_recruiting_application_closed", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +158,10 @@ class Application(db.Model):
     cv_text: Mapped[str | None] = mapped_column(Text, deferred=True)  # big: load on demand
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # When it was rejected / withdrawn (the retention clock starts here), and when its CV files,
+    # extracted text and CV snippets were deleted by the retention job (the record stays).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cv_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     opening: Mapped[Opening] = relationship(lazy="joined")
     candidate: Mapped[Candidate] = relationship(lazy="joined", foreign_keys=[candidate_id])
@@ -168,6 +174,10 @@ class Application(db.Model):
 
 class CVFile(db.Model):
     __tablename__ = "recruiting_cv_file"
+    # The daily upload quota: one person's files since the start of the day.
+    __table_args__ = (
+        Index("ix_recruiting_cv_file_uploader_created", "uploaded_by_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opening_id: Mapped[int] = mapped_column(
@@ -192,6 +202,23 @@ class CVFile(db.Model):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     opening: Mapped[Opening] = relationship()
+
+
+class FormToken(db.Model):
+    """A form's one-time token: a second submission of the same form finds the first's result.
+
+    The token is generated when the form is shown and inserted (primary key) as the first write
+    of the submission, so a double click's second request waits for the first and then finds
+    its row instead of creating a second batch or candidate.
+    """
+
+    __tablename__ = "recruiting_form_token"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # upload | candidate
+    result: Mapped[str | None] = mapped_column(String(64))  # the batch, or the application id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class ApplicationEvent(db.Model):
