@@ -205,6 +205,10 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 11) -> Path:
         for chunk in range(0, len(lines), 20_000):
             db.session.execute(insert(PurchaseOrderLine), lines[chunk : chunk + 20_000])
         db.session.commit()
+        from portal.services import supplies as supplies_service
+
+        supplies_service.refresh_daily_use()  # what the nightly job does: lead-time allowances
+        db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
     print(

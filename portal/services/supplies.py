@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,10 @@ from flask import current_app, url_for
 from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
@@ -61,6 +63,7 @@ from portal.models.supplies import (
     SupplyCategory,
     SupplyItem,
     local_today,
+    order_number,
 )
 from portal.services import audit, notifications, outbox
 
@@ -154,6 +157,37 @@ def users_with_role(role: str) -> list[User]:
     )
 
 
+class RowPage(Pagination):
+    """A page of plain rows (read models, not ORM entities) with its own cheap count.
+
+    Long lists render from tuples: hydrating ORM objects with their eager-loaded relations
+    costs more than the queries themselves.  ``select`` is the row statement (ordered),
+    ``count_stmt`` the statement counting all rows, ``build`` turns a list of rows into the items.
+    """
+
+    def _query_items(self) -> list[Any]:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return self._query_args["build"](db.session.execute(stmt, self._query_args["params"]).all())
+
+    def _query_count(self) -> int:
+        count = db.session.scalar(self._query_args["count_stmt"], self._query_args["params"])
+        return int(count or 0)
+
+
+def row_page(stmt, count, build, *, page: int, per_page: int, params=None) -> RowPage:
+    """``stmt`` and ``count`` may be built once and cached: values go in ``params``."""
+    return RowPage(
+        page=page,
+        per_page=per_page,
+        max_per_page=200,
+        error_out=False,
+        select=stmt,
+        count_stmt=count,
+        build=build,
+        params=params or {},
+    )
+
+
 # --- catalogue --------------------------------------------------------------------------------
 
 
@@ -168,6 +202,17 @@ def list_suppliers_all(*, active_only: bool = True) -> list[Supplier]:
     return list(db.session.scalars(stmt))
 
 
+def supplier_choices() -> list[Any]:
+    """(id, name) of the active suppliers, for filters."""
+    return list(
+        db.session.execute(
+            select(Supplier.id, Supplier.name)
+            .where(Supplier.active.is_(True))
+            .order_by(Supplier.name)
+        )
+    )
+
+
 def list_suppliers(*, q: str = ""):
     stmt = select(Supplier).order_by(Supplier.name)
     if q:
@@ -176,9 +221,8 @@ def list_suppliers(*, q: str = ""):
     return stmt
 
 
-def list_items(*, q: str = "", category_id: int | None = None, status: str = ""):
-    """Select items for the catalogue page (category and supplier joined: one query a page)."""
-    stmt = select(SupplyItem).order_by(SupplyItem.name, SupplyItem.id)
+def _item_filters(stmt, *, q: str = "", category_id: int | None = None, status: str = ""):
+    """The catalogue filters (search, category, status), shared by the page, CSV and forms."""
     if q:
         like = f"%{q.strip()}%"
         stmt = stmt.where(or_(SupplyItem.name.ilike(like), SupplyItem.sku.ilike(like)))
@@ -193,6 +237,60 @@ def list_items(*, q: str = "", category_id: int | None = None, status: str = "")
             SupplyItem.active.is_(True), SupplyItem.on_hand <= SupplyItem.reorder_point
         )
     return stmt
+
+
+def list_items(*, q: str = "", category_id: int | None = None, status: str = ""):
+    """Select items (ORM, category and supplier joined) for exports and forms."""
+    stmt = select(SupplyItem).order_by(SupplyItem.name, SupplyItem.id)
+    return _item_filters(stmt, q=q, category_id=category_id, status=status)
+
+
+@lru_cache(maxsize=32)
+def _item_page_statements(has_q: bool, has_category: bool, status: str):
+    """The item list's row and count statements for one filter shape, built once (building a
+    statement costs more than running it); the values are bound per request."""
+    stmt = (
+        select(
+            SupplyItem.id,
+            SupplyItem.name,
+            SupplyItem.sku,
+            SupplyCategory.name.label("category"),
+            Supplier.name.label("supplier"),
+            SupplyItem.unit,
+            SupplyItem.on_hand,
+            SupplyItem.reorder_point,
+            SupplyItem.unit_cost,
+            SupplyItem.location,
+            SupplyItem.active,
+            (SupplyItem.active & (SupplyItem.on_hand <= SupplyItem.reorder_point)).label("low"),
+        )
+        .join(SupplyCategory, SupplyCategory.id == SupplyItem.category_id)
+        .outerjoin(Supplier, Supplier.id == SupplyItem.supplier_id)
+        .order_by(SupplyItem.name, SupplyItem.id)
+    )
+    count = select(func.count(SupplyItem.id))
+    out = []
+    for base in (stmt, count):
+        if has_q:
+            like = bindparam("like")
+            base = base.where(or_(SupplyItem.name.ilike(like), SupplyItem.sku.ilike(like)))
+        if has_category:
+            base = base.where(SupplyItem.category_id == bindparam("category_id"))
+        out.append(_item_filters(base, status=status))
+    return out[0], out[1]
+
+
+def item_page(
+    *, q: str = "", category_id: int | None = None, status: str = "", page: int, per_page: int
+) -> RowPage:
+    """One page of the catalogue as plain rows (id, name, sku, category, supplier, unit,
+    on_hand, reorder_point, unit_cost, location, active, low): two queries whatever the size."""
+    q = q.strip()
+    if status not in ("active", "inactive", "low"):
+        status = ""
+    stmt, count = _item_page_statements(bool(q), bool(category_id), status)
+    params = {"like": f"%{q}%", "category_id": category_id}
+    return row_page(stmt, count, list, page=page, per_page=per_page, params=params)
 
 
 def get_item_or_404(item_id: int) -> SupplyItem:
@@ -624,36 +722,90 @@ def post_count(count: StockCount, *, actor: User) -> int:
 
 # --- reorder suggestions ----------------------------------------------------------------------
 
+# Average daily use is measured over this many days of issue movements.
+USAGE_WINDOW_DAYS = 90
 
-@dataclass
+
+@dataclass(slots=True)
 class Suggestion:
-    item: SupplyItem
+    """One item to reorder, with the numbers that explain it (a read model, not the ORM row).
+
+    ``extra`` is the lead-time allowance: what the item is expected to use while an order is on
+    its way (average daily use × the supplier's lead time, rounded up); it raises both the
+    reorder point and the par level the suggestion fills up to.
+    """
+
+    item_id: int
+    name: str
+    sku: str
+    unit: str
+    pack_size: int
+    unit_cost: Decimal
+    reorder_point: int
+    par_level: int
+    supplier_id: int | None
+    supplier: str | None
     on_hand: int
     on_order: int
-    need: int
-    packs: int
+    daily_use: Decimal | None
+    lead_time: int
+    low_alerted_on: date | None
+    extra: int = 0
+    need: int = 0
+    packs: int = 0
 
     @property
     def quantity(self) -> int:
-        return self.packs * self.item.pack_size
+        return self.packs * self.pack_size
 
     @property
     def amount(self) -> Decimal:
-        return (self.item.unit_cost * self.quantity).quantize(CENT)
+        return (self.unit_cost * self.quantity).quantize(CENT)
+
+    def explain(self, plain: str, with_lead: str, decimal_sign: str = ".") -> str:
+        """Fill the translated explanation (``plain``, or ``with_lead`` when lead time adds
+        something); pages translate the two texts once and call this per row."""
+        values = {
+            "on_hand": self.on_hand,
+            "on_order": self.on_order,
+            "rp": self.reorder_point,
+            "par": self.par_level,
+            "need": self.need,
+            "packs": self.packs,
+            "pack": self.pack_size,
+        }
+        if not self.extra:
+            return plain % values
+        use = self.daily_use or Decimal("0")
+        text = str(int(use.to_integral_value())) if use >= 1 else f"{use:.1f}"
+        return with_lead % {
+            **values,
+            "use": text.replace(".", decimal_sign),
+            "days": self.lead_time,
+            "extra": self.extra,
+        }
 
     @property
     def explanation(self) -> str:
-        return _(
+        from babel.numbers import get_decimal_symbol
+        from flask_babel import get_locale
+
+        return self.explain(*explanation_texts(), get_decimal_symbol(get_locale() or "en"))
+
+
+def explanation_texts() -> tuple[str, str]:
+    """The two explanation texts, translated (placeholders left for ``Suggestion.explain``)."""
+    return (
+        _(
             "on hand %(on_hand)d, on order %(on_order)d, reorder point %(rp)d, par %(par)d "
-            "→ %(need)d → %(packs)d packs of %(pack)d",
-            on_hand=self.on_hand,
-            on_order=self.on_order,
-            rp=self.item.reorder_point,
-            par=self.item.par_level,
-            need=self.need,
-            packs=self.packs,
-            pack=self.item.pack_size,
-        )
+            "→ %(need)d → %(packs)d packs of %(pack)d"
+        ),
+        _(
+            "uses ~%(use)s/day, lead time %(days)d days → +%(extra)d; on hand %(on_hand)d, "
+            "on order %(on_order)d, reorder point %(rp)d + %(extra)d, par %(par)d + %(extra)d "
+            "→ %(need)d → %(packs)d packs of %(pack)d"
+        ),
+    )
 
 
 def _on_order_subquery():
@@ -674,46 +826,168 @@ def _on_order_subquery():
     )
 
 
-def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
-    """Items at or below their reorder point counting what is on order: ONE set-based query."""
+def _suggestion_select(*columns: Any, supplier_id: int | None = None):
+    """Items at or below their (lead-time-raised) reorder point counting what is on order,
+    and below their par level: ONE set-based statement over all items.
+
+    With ``use`` = daily use × lead time (the unrounded allowance) and ``have`` = on hand + on
+    order, the conditions ``have <= reorder_point + ceil(use)`` and ``have < par + ceil(use)``
+    are written without CEIL (which SQLite lacks): for whole numbers, ``n <= ceil(u)`` is
+    ``n - 1 < u`` and ``n < ceil(u)`` is ``n < u``.
+    """
     on_order = _on_order_subquery()
-    on_order_qty = func.coalesce(on_order.c.qty, 0)
+    have = SupplyItem.on_hand + func.coalesce(on_order.c.qty, 0)
+    use = func.coalesce(SupplyItem.daily_use, 0) * func.coalesce(Supplier.lead_time_days, 0)
     stmt = (
-        select(SupplyItem, on_order_qty)
+        select(*columns, func.coalesce(on_order.c.qty, 0).label("on_order"))
+        .select_from(SupplyItem)
         .outerjoin(on_order, on_order.c.item_id == SupplyItem.id)
+        .outerjoin(Supplier, Supplier.id == SupplyItem.supplier_id)
         .where(
             SupplyItem.active.is_(True),
-            SupplyItem.on_hand + on_order_qty <= SupplyItem.reorder_point,
-            SupplyItem.par_level > SupplyItem.on_hand + on_order_qty,
+            have - SupplyItem.reorder_point - 1 < use,
+            have - SupplyItem.par_level < use,
         )
-        .order_by(SupplyItem.supplier_id, SupplyItem.name)
+    )
+    if supplier_id:
+        stmt = stmt.where(SupplyItem.supplier_id == supplier_id)
+    return stmt
+
+
+_SUGGESTION_COLUMNS = (
+    SupplyItem.id.label("item_id"),
+    SupplyItem.name,
+    SupplyItem.sku,
+    SupplyItem.unit,
+    SupplyItem.pack_size,
+    SupplyItem.unit_cost,
+    SupplyItem.reorder_point,
+    SupplyItem.par_level,
+    SupplyItem.supplier_id,
+    Supplier.name.label("supplier"),
+    SupplyItem.on_hand,
+    SupplyItem.daily_use,
+    func.coalesce(Supplier.lead_time_days, 0).label("lead_time"),
+    SupplyItem.low_alerted_on,
+)
+
+
+def _suggestion(row: Any) -> Suggestion:
+    s = Suggestion(
+        item_id=row.item_id,
+        name=row.name,
+        sku=row.sku,
+        unit=row.unit,
+        pack_size=row.pack_size,
+        unit_cost=row.unit_cost,
+        reorder_point=row.reorder_point,
+        par_level=row.par_level,
+        supplier_id=row.supplier_id,
+        supplier=row.supplier,
+        on_hand=row.on_hand,
+        on_order=int(row.on_order or 0),
+        daily_use=Decimal(row.daily_use) if row.daily_use is not None else None,
+        lead_time=int(row.lead_time or 0),
+        low_alerted_on=row.low_alerted_on,
+    )
+    if s.daily_use and s.lead_time:
+        s.extra = math.ceil(s.daily_use * s.lead_time)
+    s.need = s.par_level + s.extra - (s.on_hand + s.on_order)
+    s.packs = math.ceil(s.need / s.pack_size)
+    return s
+
+
+def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
+    """Every suggestion (or those of ``item_ids``), by supplier and name: one query."""
+    stmt = _suggestion_select(*_SUGGESTION_COLUMNS).order_by(
+        SupplyItem.supplier_id, SupplyItem.name, SupplyItem.id
     )
     if item_ids is not None:
         stmt = stmt.where(SupplyItem.id.in_(list(item_ids)))
-    out = []
-    for item, ordered in db.session.execute(stmt):
-        ordered = int(ordered or 0)
-        need = item.par_level - (item.on_hand + ordered)
-        packs = math.ceil(need / item.pack_size)
-        out.append(Suggestion(item, item.on_hand, ordered, need, packs))
-    return out
+    return [_suggestion(row) for row in db.session.execute(stmt)]
+
+
+class SuggestionPage(RowPage):
+    """A page of suggestions; the total rides on each row (``COUNT(*) OVER ()``), so the page
+    stays a single query."""
+
+    def _query_items(self) -> list[Any]:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        rows = db.session.execute(stmt, self._query_args["params"]).all()
+        self._total = int(rows[0].total) if rows else None
+        return [_suggestion(row) for row in rows]
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        if self.page == 1:
+            return 0
+        count = db.session.scalar(self._query_args["count_stmt"], self._query_args["params"])
+        return int(count or 0)
+
+
+@lru_cache(maxsize=4)
+def _suggestion_page_statements(by_supplier: bool):
+    """The suggestions page's statement (rows plus ``COUNT(*) OVER ()``) and its fallback
+    count, built once; the supplier is bound per request."""
+    supplier = bindparam("supplier_id") if by_supplier else None
+    stmt = _suggestion_select(*_SUGGESTION_COLUMNS, func.count().over().label("total")).order_by(
+        SupplyItem.supplier_id, SupplyItem.name, SupplyItem.id
+    )
+    count = select(func.count()).select_from(_suggestion_select(SupplyItem.id).subquery())
+    if supplier is not None:
+        stmt = stmt.where(SupplyItem.supplier_id == supplier)
+        count = select(func.count()).select_from(
+            _suggestion_select(SupplyItem.id).where(SupplyItem.supplier_id == supplier).subquery()
+        )
+    return stmt, count
+
+
+def suggestion_page(*, supplier_id: int | None = None, page: int, per_page: int) -> RowPage:
+    """One page of suggestions (optionally one supplier's), by supplier and name."""
+    stmt, count = _suggestion_page_statements(bool(supplier_id))
+    return SuggestionPage(
+        page=page,
+        per_page=per_page,
+        max_per_page=200,
+        error_out=False,
+        select=stmt,
+        count_stmt=count,
+        params={"supplier_id": supplier_id},
+    )
 
 
 def low_stock_count() -> int:
-    on_order = _on_order_subquery()
-    on_order_qty = func.coalesce(on_order.c.qty, 0)
     return (
         db.session.scalar(
-            select(func.count(SupplyItem.id))
-            .outerjoin(on_order, on_order.c.item_id == SupplyItem.id)
-            .where(
-                SupplyItem.active.is_(True),
-                SupplyItem.on_hand + on_order_qty <= SupplyItem.reorder_point,
-                SupplyItem.par_level > SupplyItem.on_hand + on_order_qty,
-            )
+            select(func.count()).select_from(_suggestion_select(SupplyItem.id).subquery())
         )
         or 0
     )
+
+
+def refresh_daily_use(*, now: datetime | None = None) -> int:
+    """Recompute every item's average daily use over the last ``USAGE_WINDOW_DAYS`` days from
+    its issue movements: one set-based UPDATE (index on item and time); returns rows updated."""
+    now = now or utcnow()
+    since = now - timedelta(days=USAGE_WINDOW_DAYS)
+    issued = (
+        select(func.coalesce(func.sum(-StockMovement.quantity), 0))
+        .where(
+            StockMovement.item_id == SupplyItem.id,
+            StockMovement.kind == ISSUE,
+            StockMovement.at >= since,
+        )
+        .correlate(SupplyItem)
+        .scalar_subquery()
+    )
+    result = db.session.execute(
+        update(SupplyItem)
+        # "1.0" as a literal: numeric on PostgreSQL (round(numeric, int)), real on SQLite.
+        .values(daily_use=func.round(issued * literal_column("1.0") / USAGE_WINDOW_DAYS, 3))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def drafts_from_suggestions(item_ids: Sequence[int], *, actor: User) -> list[PurchaseOrder]:
@@ -727,16 +1001,16 @@ def drafts_from_suggestions(item_ids: Sequence[int], *, actor: User) -> list[Pur
     chosen = suggestions(item_ids=[int(i) for i in item_ids])
     by_supplier: dict[int, list[Suggestion]] = {}
     for s in chosen:
-        if s.item.supplier_id is None:
+        if s.supplier_id is None:
             continue
-        by_supplier.setdefault(s.item.supplier_id, []).append(s)
+        by_supplier.setdefault(s.supplier_id, []).append(s)
     orders = []
     for supplier_id, rows in by_supplier.items():
         order = PurchaseOrder(
             supplier_id=supplier_id, requester_id=actor.id, updated_by_id=actor.id
         )
         order.lines = [
-            PurchaseOrderLine(item_id=s.item.id, quantity=s.quantity, unit_cost=s.item.unit_cost)
+            PurchaseOrderLine(item_id=s.item_id, quantity=s.quantity, unit_cost=s.unit_cost)
             for s in rows
         ]
         db.session.add(order)
@@ -1462,34 +1736,55 @@ def resend_submission(order: PurchaseOrder, *, actor: User) -> None:
 # --- approval queue, budgets ------------------------------------------------------------------
 
 
-def budget_used(category_ids: Iterable[int], today: date | None = None) -> dict[int, Decimal]:
-    """Spend this month per category (approved orders onwards), in one grouped query."""
-    ids = [c for c in set(category_ids) if c is not None]
-    if not ids:
-        return {}
-    start, end = month_bounds(today)
-    rows = db.session.execute(
+@lru_cache(maxsize=1)
+def _budget_statement():
+    return (
         select(PurchaseOrder.category_id, func.sum(PurchaseOrder.total))
         .where(
-            PurchaseOrder.category_id.in_(ids),
+            PurchaseOrder.category_id.in_(bindparam("ids", expanding=True)),
             PurchaseOrder.status.in_(SPENT_STATUSES),
-            PurchaseOrder.approved_at >= start,
-            PurchaseOrder.approved_at < end,
+            PurchaseOrder.approved_at >= bindparam("start"),
+            PurchaseOrder.approved_at < bindparam("end"),
         )
         .group_by(PurchaseOrder.category_id)
     )
+
+
+def budget_used(category_ids: Iterable[int], today: date | None = None) -> dict[int, Decimal]:
+    """Spend this month per category (approved orders onwards), in one grouped query that
+    reads only the index (category_id, approved_at, status, total)."""
+    ids = sorted({c for c in category_ids if c is not None})
+    if not ids:
+        return {}
+    start, end = month_bounds(today)
+    rows = db.session.execute(_budget_statement(), {"ids": ids, "start": start, "end": end})
     return {cid: Decimal(total or 0) for cid, total in rows}
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueEntry:
-    order: PurchaseOrder
+    """One pending order as the approval queue shows it (a read model, not the ORM row)."""
+
+    id: int
+    version: int
+    total: Decimal
+    submitted_at: datetime | None
+    escalated: bool
+    requester_id: int
+    requester: str
+    supplier: str
+    category: str | None
     budget: Decimal | None
-    used: Decimal
+    line_count: int
+    used: Decimal = Decimal("0")
+
+    @property
+    def number(self) -> str:
+        return order_number(self.id)
 
     @property
     def would_be(self) -> Decimal:
-        return self.used + self.order.total
+        return self.used + self.total
 
     @property
     def over(self) -> bool:
@@ -1502,39 +1797,100 @@ class QueueEntry:
         return min(100, int(self.would_be * 100 / self.budget))
 
 
-def pending_orders():
-    """Select the orders waiting for approval, oldest first, lines loaded with them."""
-    return (
-        select(PurchaseOrder)
-        .where(PurchaseOrder.status == PENDING_APPROVAL)
-        .options(selectinload(PurchaseOrder.lines))
-        .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
-    )
-
-
-def queue_entries(orders: Sequence[PurchaseOrder]) -> list[QueueEntry]:
-    """Attach this month's budget use to each order: one grouped query for the whole page."""
-    used = budget_used(o.category_id for o in orders if o.category_id)
+def _queue_entries(rows: Sequence[Any]) -> list[QueueEntry]:
+    """Build the page's entries; this month's budget use comes from one grouped query for
+    the whole page (never one per order).  The lines load when a row is expanded."""
+    used = budget_used(r.category_id for r in rows)
     return [
         QueueEntry(
-            o,
-            o.category.monthly_budget if o.category else None,
-            used.get(o.category_id, Decimal("0")) if o.category_id else Decimal("0"),
+            id=r.id,
+            version=r.version,
+            total=r.total,
+            submitted_at=r.submitted_at,
+            escalated=r.escalated_at is not None,
+            requester_id=r.requester_id,
+            requester=r.requester,
+            supplier=r.supplier,
+            category=r.category,
+            budget=r.monthly_budget,
+            line_count=r.line_count,
+            used=used.get(r.category_id, Decimal("0"))
+            if r.category_id is not None
+            else Decimal("0"),
         )
-        for o in orders
+        for r in rows
     ]
 
 
-def approved_on_behalf_of(manager: User, *, days: int = 30) -> list[PurchaseOrder]:
+@lru_cache(maxsize=1)
+def _queue_statements():
+    """The approval queue's row and count statements, built once."""
+    line_count = (
+        select(func.count(PurchaseOrderLine.id))
+        .where(PurchaseOrderLine.order_id == PurchaseOrder.id)
+        .correlate(PurchaseOrder)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.version,
+            PurchaseOrder.total,
+            PurchaseOrder.submitted_at,
+            PurchaseOrder.escalated_at,
+            PurchaseOrder.requester_id,
+            PurchaseOrder.category_id,
+            User.name.label("requester"),
+            Supplier.name.label("supplier"),
+            SupplyCategory.name.label("category"),
+            SupplyCategory.monthly_budget,
+            line_count.label("line_count"),
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .join(User, User.id == PurchaseOrder.requester_id)
+        .outerjoin(SupplyCategory, SupplyCategory.id == PurchaseOrder.category_id)
+        .where(PurchaseOrder.status == PENDING_APPROVAL)
+        .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
+    )
+    count = select(func.count(PurchaseOrder.id)).where(PurchaseOrder.status == PENDING_APPROVAL)
+    return stmt, count
+
+
+def pending_queue(*, page: int, per_page: int) -> RowPage:
+    """The approval queue: pending orders oldest first, with requester, supplier, category,
+    number of lines and budget use this month — three queries per page whatever the data."""
+    stmt, count = _queue_statements()
+    return row_page(stmt, count, _queue_entries, page=page, per_page=per_page)
+
+
+@lru_cache(maxsize=1)
+def _on_behalf_statement():
+    approver = aliased(User)
+    return (
+        select(
+            PurchaseOrder.id,
+            Supplier.name.label("supplier"),
+            PurchaseOrder.total,
+            approver.name.label("approver"),
+            PurchaseOrder.approved_at,
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .outerjoin(approver, approver.id == PurchaseOrder.approver_id)
+        .where(
+            PurchaseOrder.on_behalf_of_id == bindparam("manager_id"),
+            PurchaseOrder.approved_at >= bindparam("since"),
+        )
+        .order_by(PurchaseOrder.approved_at.desc())
+        .limit(50)
+    )
+
+
+def approved_on_behalf_of(manager: User, *, days: int = 30) -> list[Any]:
+    """Orders a delegate approved for ``manager`` lately: rows (id, supplier, total, approver,
+    approved_at), newest first; index (on_behalf_of_id, approved_at)."""
     since = utcnow() - timedelta(days=days)
     return list(
-        db.session.scalars(
-            select(PurchaseOrder)
-            .where(PurchaseOrder.on_behalf_of_id == manager.id, PurchaseOrder.approved_at >= since)
-            .options(selectinload(PurchaseOrder.approver))
-            .order_by(PurchaseOrder.approved_at.desc())
-            .limit(50)
-        )
+        db.session.execute(_on_behalf_statement(), {"manager_id": manager.id, "since": since})
     )
 
 
@@ -1738,8 +2094,9 @@ def notify_low_stock(*, today: date | None = None) -> int:
     today = today or local_today()
     if not claim_alert(f"low-stock:{today.isoformat()}"):
         return 0
+    refresh_daily_use()  # once a day too: lead-time allowances follow recent use
     low = suggestions()
-    low_ids = [s.item.id for s in low]
+    low_ids = [s.item_id for s in low]
     # Items no longer low may alert again next time they run low.
     reset = update(SupplyItem).where(SupplyItem.low_alerted_on.is_not(None))
     if low_ids:
@@ -1747,16 +2104,16 @@ def notify_low_stock(*, today: date | None = None) -> int:
     db.session.execute(
         reset.values(low_alerted_on=None).execution_options(synchronize_session=False)
     )
-    new = [s for s in low if s.item.low_alerted_on is None]
+    new = [s for s in low if s.low_alerted_on is None]
     if not new:
         return 0
     db.session.execute(
         update(SupplyItem)
-        .where(SupplyItem.id.in_([s.item.id for s in new]))
+        .where(SupplyItem.id.in_([s.item_id for s in new]))
         .values(low_alerted_on=today)
         .execution_options(synchronize_session=False)
     )
-    names = ", ".join(s.item.name for s in new[:5]) + ("…" if len(new) > 5 else "")
+    names = ", ".join(s.name for s in new[:5]) + ("…" if len(new) > 5 else "")
     for user in users_with_role("back_office"):
         notifications.notify(
             user,

@@ -40,7 +40,8 @@ def test_suggestion_to_supplier_email(
     browser_login(page, "manager@example.com")
     page.goto("/supplies/approvals")
     row = page.locator(".queue-row", has_text=number)
-    row.locator("summary").click()  # the lines on expand
+    row.locator("summary").click()  # the lines load on expand
+    row.locator(".queue-lines table").wait_for()
     assert "A4 paper ream" in row.inner_text()
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/approval-queue.png", full_page=True)

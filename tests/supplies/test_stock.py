@@ -138,7 +138,7 @@ def test_stock_count_posts_variances_in_one_go(app, client, login_as, back_offic
 
 def test_suggestion_explains_itself(app, back_office, catalogue):
     stock(catalogue["a4"], 3, back_office)
-    rows = {s.item.sku: s for s in supplies.suggestions()}
+    rows = {s.sku: s for s in supplies.suggestions()}
     a4 = rows["PAP-A4"]
     assert a4.explanation == ("on hand 3, on order 0, reorder point 5, par 20 → 17 → 2 packs of 10")
     assert a4.quantity == 20

@@ -6,7 +6,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, has_request_context, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -154,9 +155,6 @@ def brl(value: Decimal | int | float | None) -> str:
     rendered with ``force_locale`` must keep using ``money``.  tests/supplies/test_money.py pins
     the output.
     """
-    from flask import has_request_context, request
-    from flask_babel import get_locale
-
     # Once per request (kept on the WSGI environ, which lives exactly as long as the request):
     # the locale lookup costs more than the formatting.
     cache = request.environ if has_request_context() else {}
@@ -169,3 +167,24 @@ def brl(value: Decimal | int | float | None) -> str:
     if amount < 0:
         return f"{neg_p}{digits}{neg_s}"
     return f"{pos_p}{digits}{pos_s}"
+
+
+@bp.app_template_filter("qty")
+def qty(value: int | None) -> str:
+    """A whole quantity with the locale's digit grouping (1.234 in pt_BR), like ``number``
+    for integers but from the cached pattern: lists show two quantities a row."""
+    cache = request.environ if has_request_context() else {}
+    parts = cache.get("portal.brl_parts")
+    if parts is None:
+        parts = cache["portal.brl_parts"] = _brl_parts(str(get_locale() or "en"))
+    number = int(value or 0)
+    if -1000 < number < 1000:
+        return str(number)
+    return f"{number:,}".replace(",", parts[5])
+
+
+@bp.app_template_filter("po_number")
+def po_number(order_id: int) -> str:
+    from portal.models.supplies import order_number
+
+    return order_number(order_id)

@@ -5,8 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, flash, make_response, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import htmx
@@ -15,7 +24,7 @@ from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.models import User
 from portal.models.supplies import MOVEMENT_LABELS, ORDER_STATUSES, STATUS_LABELS, SupplyItem
-from portal.pagination import paginate
+from portal.pagination import page_arg, paginate
 from portal.security import requires
 from portal.services import supplies
 
@@ -57,6 +66,12 @@ def _csv_response(text: str, filename: str) -> Response:
     )
 
 
+def _url_pattern(endpoint: str, key: str = "order_id") -> str:
+    """``url_for`` once for a whole list: "%d" stands for the row's id (``pattern % id``)."""
+    marker = 987654321
+    return url_for(endpoint, **{key: marker}).replace(str(marker), "%d")
+
+
 # --- catalogue: items -------------------------------------------------------------------------
 
 
@@ -72,11 +87,18 @@ def items():
     q = request.args.get("q", "")
     category_id = _int_arg("category")
     status = request.args.get("status", "active")
-    page = paginate(supplies.list_items(q=q, category_id=category_id, status=status))
+    page = supplies.item_page(
+        q=q,
+        category_id=category_id,
+        status=status,
+        page=page_arg(),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
     return htmx.render(
         "supplies/items.html",
         "supplies/_partials/_item_rows.html",
         page=page,
+        item_url=_url_pattern("supplies.item", "item_id"),
         q=q,
         category_id=category_id,
         status=status,
@@ -329,10 +351,34 @@ def supplier_update(supplier_id: int):
 # --- reorder suggestions ----------------------------------------------------------------------
 
 
+SUGGESTIONS_PER_PAGE = 50
+
+
+def _suggestions_page(errors: dict[str, str], status: int = 200):
+    """The suggestions page: 50 a page (optionally one supplier's), labels translated once."""
+    from babel.numbers import get_decimal_symbol
+    from flask_babel import get_locale
+
+    supplier_id = _int_arg("supplier")
+    page = supplies.suggestion_page(
+        supplier_id=supplier_id, page=page_arg(), per_page=SUGGESTIONS_PER_PAGE
+    )
+    plain, with_lead = supplies.explanation_texts()
+    return render_template(
+        "supplies/suggestions.html",
+        page=page,
+        supplier_id=supplier_id,
+        suppliers=supplies.supplier_choices(),
+        explain=(plain, with_lead, get_decimal_symbol(get_locale() or "en")),
+        item_url=_url_pattern("supplies.item", "item_id"),
+        errors=errors,
+    ), status
+
+
 @bp.get("/suggestions")
 @requires("supplies.view")
 def suggestions():
-    return render_template("supplies/suggestions.html", rows=supplies.suggestions(), errors={})
+    return _suggestions_page({})
 
 
 @bp.post("/suggestions/order")
@@ -342,9 +388,7 @@ def suggestions_order():
         orders = supplies.drafts_from_suggestions(request.form.getlist("items"), actor=current_user)
     except DomainError as error:
         db.session.rollback()
-        return render_template(
-            "supplies/suggestions.html", rows=supplies.suggestions(), errors=_errors(error)
-        ), 422
+        return _suggestions_page(_errors(error), 422)
     db.session.commit()
     flash(
         _("Draft orders created: %(numbers)s.", numbers=", ".join(o.number for o in orders)),
@@ -536,6 +580,16 @@ def order_submission(order_id: int):
     )
 
 
+@bp.get("/orders/<int:order_id>/lines")
+@requires("supplies.view")
+def order_lines(order_id: int):
+    """The lines of an order, loaded when its row in the approval queue is expanded."""
+    order = supplies.get_order_or_404(order_id)
+    if htmx.wants_fragment():
+        return render_template("supplies/_partials/_queue_lines.html", order=order)
+    return _order_page(order)
+
+
 @bp.get("/orders/<int:order_id>/pdf")
 @requires("supplies.view")
 def order_pdf(order_id: int):
@@ -663,11 +717,46 @@ def order_resend(order_id: int):
 # --- approvals --------------------------------------------------------------------------------
 
 
+def _queue_labels(entries) -> dict[str, Any]:
+    """The queue's labels, translated once per page (each row repeats them)."""
+    line_counts = {e.line_count for e in entries}
+    return {
+        "order": _("Order"),
+        "who": _("Supplier / requester"),
+        "total": _("Total"),
+        "budget": _("Budget this month"),
+        "decision": _("Decision"),
+        # Formatted per row with |format(...): the placeholders stay as in the catalogue.
+        "select": _("Select %(number)s"),
+        "waiting": _("waiting since %(when)s"),
+        "meter": _("%(used)s used → %(after)s of %(budget)s"),
+        "reject_label": _("Reason for sending %(number)s back"),
+        "overdue": _("Overdue"),
+        "no_budget": _("No budget set"),
+        "own": _("Your own order: someone else approves it."),
+        "approve": _("Approve"),
+        "reason": _("Reason"),
+        "reject": _("Reject"),
+        "approve_selected": _("Approve selected"),
+        "nothing": _("Nothing waits for your approval."),
+        "see_lines": _("Open the order to see its lines."),
+        "lines": {n: ngettext("%(num)d line", "%(num)d lines", n) for n in line_counts},
+    }
+
+
 def _queue_context() -> dict[str, Any]:
-    page = paginate(supplies.pending_orders())
+    page = supplies.pending_queue(page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     return {
         "page": page,
-        "entries": supplies.queue_entries(page.items),
+        "t": _queue_labels(page.items),
+        "urls": {
+            "order": _url_pattern("supplies.order"),
+            "approve": _url_pattern("supplies.order_approve"),
+            "reject": _url_pattern("supplies.order_reject"),
+            "lines": _url_pattern("supplies.order_lines"),
+            "queue": url_for("supplies.queue"),
+            "bulk": url_for("supplies.bulk_approve"),
+        },
         "on_behalf": supplies.approved_on_behalf_of(current_user),
     }
 
