@@ -20,11 +20,14 @@ import phonenumbers
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
+from portal.formatting import datetime_formatter
 from portal.models import User
 from portal.models.base import utcnow
 from portal.models.frontdesk import (
@@ -505,33 +508,45 @@ class CallFilters:
         return out
 
 
-def _datetime_formatter() -> Callable[[datetime | None], str]:
-    """Format like the ``datetime`` filter, with the zone and locale looked up once per page."""
-    from babel.dates import format_datetime
-    from flask_babel import get_locale, get_timezone
-
-    zone, locale = get_timezone(), get_locale()
-
-    def fmt(value: datetime | None) -> str:
-        return format_datetime(value, "short", tzinfo=zone, locale=locale) if value else ""
-
-    return fmt
+_ROW_LABELS: dict[str, dict[str, Any]] = {}
 
 
 def row_labels() -> dict[str, Any]:
-    """Translated labels for list rows, looked up once per page instead of once per row."""
+    """Everything a list row needs besides the call, looked up once per page, not once per row.
+
+    The translated labels are built once per language; the date formatter is the request's.
+    """
+    from flask_babel import get_locale
+
+    key = str(get_locale())
+    fixed = _ROW_LABELS.get(key)
+    if fixed is None:
+        call_back_by = Markup(_("Call back by %(when)s"))
+        returned_when = Markup(_("Returned %(when)s."))
+        asked_for = Markup(_("Asked for %(name)s; transferred to you."))
+        taken_by = Markup(_("Taken by %(name)s."))
+        fixed = _ROW_LABELS[key] = {
+            "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()},
+            "direction": {k: str(v) for k, v in DIRECTION_LABELS.items()},
+            "urgent": _("Urgent"),
+            "pending": _("Pending"),
+            "returned": _("Returned"),
+            "void": _("Void"),
+            "overdue": _("Overdue"),
+            "note": _("Note"),
+            "note_optional": _("Note (optional)"),
+            "mark_returned": _("Mark returned"),
+            # Like {{ _('…', when=…) }} in a template: the translation is markup, values escaped.
+            "call_back_by": lambda when: call_back_by % {"when": when},
+            "returned_when": lambda when: returned_when % {"when": when},
+            "asked_for": lambda name: asked_for % {"name": name},
+            "taken_by": lambda name: taken_by % {"name": name},
+        }
+    region = current_app.config.get("PORTAL_PHONE_REGION") or "BR"
     return {
-        "when": _datetime_formatter(),
-        "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()},
-        "direction": {k: str(v) for k, v in DIRECTION_LABELS.items()},
-        "urgent": _("Urgent"),
-        "pending": _("Pending"),
-        "returned": _("Returned"),
-        "void": _("Void"),
-        "overdue": _("Overdue"),
-        "note": _("Note"),
-        "note_optional": _("Note (optional)"),
-        "mark_returned": _("Mark returned"),
+        **fixed,
+        "when": datetime_formatter("short"),
+        "phone": lambda e164: _format_phone(e164, region) if e164 else "",
     }
 
 
@@ -551,40 +566,164 @@ def _with_people(stmt: Select, *relationships: Any) -> Select:
     return stmt.options(*_people(*(relationships or (Call.recipient,))))
 
 
-def list_calls(filters: CallFilters, *, now: datetime | None = None) -> Select:
-    """Return a select of calls matching the console's filters, newest first."""
-    now = now or utcnow()
-    stmt = select(Call)
+_CALL = Call.__table__
+_C = _CALL.c
+
+
+def _call_filter(filters: CallFilters, now: datetime) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Which conditions the filters need (the statement's shape), and their values."""
+    shape: list[str] = []
+    params: dict[str, Any] = {}
     if filters.view == "today":
-        stmt = stmt.where(Call.created_at >= day_start(today_local(now)))
-    elif filters.view == "open":
-        stmt = stmt.where(Call.status == OPEN)
-    elif filters.view == "overdue":
-        stmt = stmt.where(Call.status == OPEN, Call.callback_due_at < now)
+        shape.append("today")
+        params["since"] = day_start(today_local(now))
+    elif filters.view in ("open", "overdue"):
+        shape.append(filters.view)
+        if filters.view == "overdue":
+            params["now"] = now
     if filters.person_id:
-        stmt = stmt.where(Call.recipient_id == filters.person_id)
+        shape.append("person")
+        params["person"] = filters.person_id
     if filters.date_from:
-        stmt = stmt.where(Call.created_at >= day_start(filters.date_from))
+        shape.append("from")
+        params["from_day"] = day_start(filters.date_from)
     if filters.date_to:
-        stmt = stmt.where(Call.created_at < day_start(filters.date_to + timedelta(days=1)))
+        shape.append("to")
+        params["to_day"] = day_start(filters.date_to + timedelta(days=1))
     if filters.q:
-        like = f"%{filters.q.lower()}%"
-        conditions = [
-            func.lower(Call.caller_name).like(like),
-            func.lower(Call.company).like(like),
-            func.lower(Call.message).like(like),
-        ]
+        shape.append("q")
+        params["like"] = f"%{filters.q.lower()}%"
         digits = "".join(ch for ch in filters.q if ch.isdigit())
         if len(digits) >= 3:
-            conditions.append(Call.phone.like(f"%{digits}%"))
+            shape.append("digits")
+            params["digits"] = f"%{digits}%"
             try:
                 phone = normalise_phone(filters.q)
             except ValidationError:
                 phone = None
             if phone:
-                conditions.append(Call.phone == phone)
-        stmt = stmt.where(or_(*conditions))
+                shape.append("phone")
+                params["phone"] = phone
+    return tuple(shape), params
+
+
+def _call_conditions(shape: tuple[str, ...]) -> list[Any]:
+    """The WHERE of a shape, with bind parameters for the values (see :func:`_call_filter`)."""
+    conditions: list[Any] = []
+    if "today" in shape:
+        conditions.append(_C.created_at >= bindparam("since"))
+    if "open" in shape:
+        conditions.append(_C.status == OPEN)
+    if "overdue" in shape:
+        conditions += [_C.status == OPEN, _C.callback_due_at < bindparam("now")]
+    if "person" in shape:
+        conditions.append(_C.recipient_id == bindparam("person"))
+    if "from" in shape:
+        conditions.append(_C.created_at >= bindparam("from_day"))
+    if "to" in shape:
+        conditions.append(_C.created_at < bindparam("to_day"))
+    if "q" in shape:
+        like = bindparam("like")
+        matches = [
+            func.lower(_C.caller_name).like(like),
+            func.lower(_C.company).like(like),
+            func.lower(_C.message).like(like),
+        ]
+        if "digits" in shape:
+            matches.append(_C.phone.like(bindparam("digits")))
+        if "phone" in shape:
+            matches.append(_C.phone == bindparam("phone"))
+        conditions.append(or_(*matches))
+    return conditions
+
+
+def list_calls(filters: CallFilters, *, now: datetime | None = None) -> Select:
+    """Return a select of calls matching the console's filters, newest first."""
+    shape, params = _call_filter(filters, now or utcnow())
+    stmt = select(Call).where(*_call_conditions(shape)).params(params)
     return _with_people(stmt.order_by(Call.created_at.desc(), Call.id.desc()))
+
+
+class RowPage(Pagination):
+    """A page of plain rows (no ORM objects: the longest lists render fastest from tuples).
+
+    Takes ``rows_stmt`` (ordered, with ``:limit`` and ``:offset``), ``count_stmt`` and the
+    ``params`` of both.
+    """
+
+    def _query_items(self) -> list[Any]:
+        args = self._query_args
+        params = {**args["params"], "limit": self.per_page, "offset": self._query_offset}
+        return list(db.session.execute(args["rows_stmt"], params))
+
+    def _query_count(self) -> int:
+        args = self._query_args
+        return db.session.execute(args["count_stmt"], args["params"]).scalar() or 0
+
+
+def _row_page(
+    rows: Select, count: Select, params: dict[str, Any], page: int, per_page: int
+) -> RowPage:
+    return RowPage(
+        page=page,
+        per_page=per_page,
+        max_per_page=200,
+        error_out=False,
+        rows_stmt=rows,
+        count_stmt=count,
+        params=params,
+    )
+
+
+def _paged(stmt: Select) -> Select:
+    return stmt.limit(bindparam("limit")).offset(bindparam("offset"))
+
+
+_RECIPIENT = User.__table__.alias("recipient")
+_FOR_USER = User.__table__.alias("for_user")
+_LOGGER = User.__table__.alias("logger")
+
+# Statements are built once per shape of filters, then only executed with new parameters:
+# building a select and computing its cache key cost more than running it.
+_STATEMENTS: dict[tuple[str, ...], tuple[Select, Select]] = {}
+
+
+def _call_statements(shape: tuple[str, ...]) -> tuple[Select, Select]:
+    found = _STATEMENTS.get(shape)
+    if found is None:
+        conditions = _call_conditions(shape)
+        # What a console row shows: Call's attribute names, plus the recipient's name.
+        rows = (
+            select(
+                _C.id,
+                _C.created_at,
+                _C.direction,
+                _C.caller_name,
+                _C.company,
+                _C.phone,
+                _C.message,
+                _C.urgent,
+                _C.outcome,
+                _C.status,
+                _C.callback_due_at,
+                _RECIPIENT.c.name.label("recipient_name"),
+            )
+            .select_from(_CALL.outerjoin(_RECIPIENT, _RECIPIENT.c.id == _C.recipient_id))
+            .where(*conditions)
+            .order_by(_C.created_at.desc(), _C.id.desc())
+        )
+        count = select(func.count()).select_from(_CALL).where(*conditions)
+        found = _STATEMENTS[shape] = (_paged(rows), count)
+    return found
+
+
+def call_page(
+    filters: CallFilters, *, page: int, per_page: int, now: datetime | None = None
+) -> RowPage:
+    """One page of the console's list: two queries (rows with names, count) whatever the size."""
+    shape, params = _call_filter(filters, now or utcnow())
+    rows, count = _call_statements(shape)
+    return _row_page(rows, count, params, page, per_page)
 
 
 def get_call_or_404(call_id: int) -> Call:
@@ -653,26 +792,63 @@ def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[str
         ]
 
 
-def messages_for(user: User, *, show: str = "all") -> Select:
-    """Calls for ``user`` (asked for or transferred to them), open first, newest first."""
-    wanted = Call.status == OPEN if show == "open" else Call.status != VOID
-    stmt = select(Call).where(Call.recipient_id == user.id, wanted)
-    return _with_people(
-        stmt.order_by((Call.status == OPEN).desc(), Call.created_at.desc(), Call.id.desc()),
-        # The recipient is the signed-in user, already in the identity map.
-        Call.for_user,
-        Call.logged_by,
-    )
+def _message_statements(show: str) -> tuple[Select, Select]:
+    key = ("messages", show)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        conditions = [
+            _C.recipient_id == bindparam("user_id"),
+            _C.status == OPEN if show == "open" else _C.status != VOID,
+        ]
+        # What a "My messages" item shows: Call's attribute names, plus two names.
+        rows = (
+            select(
+                _C.id,
+                _C.created_at,
+                _C.caller_name,
+                _C.company,
+                _C.phone,
+                _C.message,
+                _C.urgent,
+                _C.outcome,
+                _C.status,
+                _C.callback_due_at,
+                _C.returned_at,
+                _C.return_note,
+                _C.for_user_id,
+                _C.recipient_id,
+                _FOR_USER.c.name.label("for_user_name"),
+                _LOGGER.c.name.label("logged_by_name"),
+            )
+            .select_from(
+                _CALL.outerjoin(_FOR_USER, _FOR_USER.c.id == _C.for_user_id).outerjoin(
+                    _LOGGER, _LOGGER.c.id == _C.logged_by_id
+                )
+            )
+            .where(*conditions)
+            .order_by((_C.status == OPEN).desc(), _C.created_at.desc(), _C.id.desc())
+        )
+        count = select(func.count()).select_from(_CALL).where(*conditions)
+        found = _STATEMENTS[key] = (_paged(rows), count)
+    return found
+
+
+def message_page(user: User, *, show: str = "all", page: int, per_page: int) -> RowPage:
+    """One page of "My messages": two queries (rows with names, count) whatever the size."""
+    rows, count = _message_statements("open" if show == "open" else "all")
+    return _row_page(rows, count, {"user_id": user.id}, page, per_page)
+
+
+_OPEN_MESSAGES = (
+    select(func.count())
+    .select_from(_CALL)
+    .where(_C.recipient_id == bindparam("user_id"), _C.status == OPEN)
+)
 
 
 def open_message_count(user: User) -> int:
     """The nav badge: one count on the (recipient_id, status) index."""
-    return (
-        db.session.scalar(
-            select(func.count(Call.id)).where(Call.recipient_id == user.id, Call.status == OPEN)
-        )
-        or 0
-    )
+    return db.session.execute(_OPEN_MESSAGES, {"user_id": user.id}).scalar() or 0
 
 
 def mark_returned(call: Call, *, actor: User, note: str | None) -> None:

@@ -43,7 +43,7 @@ from portal.blueprints.frontdesk.forms import (
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.pagination import paginate
+from portal.pagination import page_arg, paginate
 from portal.security import requires, signed_in
 from portal.services import frontdesk as desk
 
@@ -100,6 +100,15 @@ def _fresh_call_fields(*, oob: bool = False) -> Markup:
     return html
 
 
+_ID = 987654321
+
+
+def _url_around_id(endpoint: str, arg: str) -> tuple[str, str]:
+    """An endpoint's URL split around its id, so list rows add the id instead of url_for each."""
+    before, after = url_for(endpoint, **{arg: _ID}).split(str(_ID))
+    return before, after
+
+
 def _common(*, page: bool = True) -> dict[str, Any]:
     """Context shared by front-desk templates; the staff list only where a page shows it."""
     return {
@@ -107,6 +116,7 @@ def _common(*, page: bool = True) -> dict[str, Any]:
         "labels": desk.row_labels(),
         "now": utcnow(),
         "staff_datalist": _staff_datalist() if page else Markup(""),
+        "call_url": _url_around_id("frontdesk.desk.call_detail", "call_id"),
     }
 
 
@@ -115,7 +125,7 @@ def _common(*, page: bool = True) -> dict[str, Any]:
 
 def _console(form: CallForm, *, status: int = 200, fresh_fields: Markup | None = None) -> Response:
     filters = desk.CallFilters.from_args(request.args)
-    page = paginate(desk.list_calls(filters))
+    page = desk.call_page(filters, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     return htmx.render(
         "frontdesk/console.html",
         "frontdesk/_partials/_call_list.html",
@@ -289,7 +299,9 @@ def void_call(call_id: int):
 @requires("messages.view_own")
 def messages():
     show = "open" if request.args.get("show") == "open" else "all"
-    page = paginate(desk.messages_for(current_user, show=show))
+    page = desk.message_page(
+        current_user, show=show, page=page_arg(), per_page=current_app.config["PAGE_SIZE"]
+    )
     return htmx.render(
         "frontdesk/messages.html",
         "frontdesk/_partials/_message_list.html",
@@ -297,6 +309,7 @@ def messages():
         show=show,
         now=utcnow(),
         labels=desk.row_labels(),
+        returned_url=_url_around_id("frontdesk.inbox.mark_returned", "call_id"),
     )
 
 
@@ -309,10 +322,11 @@ def mark_returned(call_id: int):
     db.session.commit()
     if htmx.wants_fragment():
         item = render_template(
-            "frontdesk/_partials/_message_item.html",
-            call=call,
+            "frontdesk/_partials/_message_items.html",
+            calls=[call],
             now=utcnow(),
             labels=desk.row_labels(),
+            returned_url=_url_around_id("frontdesk.inbox.mark_returned", "call_id"),
         )
         badge = render_template(
             "frontdesk/_partials/_nav_badge.html",
