@@ -95,19 +95,6 @@ class Call(_Logged, db.Model):
             self.status == OPEN and self.callback_due_at is not None and self.callback_due_at < now
         )
 
-    # The names list rows show; the console's plain rows carry them as columns of these names.
-    @property
-    def recipient_name(self) -> str | None:
-        return self.recipient.name if self.recipient else None
-
-    @property
-    def for_user_name(self) -> str | None:
-        return self.for_user.name if self.for_user else None
-
-    @property
-    def logged_by_name(self) -> str | None:
-        return self.logged_by.name if self.logged_by else None
-
     def __str__(self) -> str:
         return f"{self.caller_name} ({self.phone or '-'})"
 

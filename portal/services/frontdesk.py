@@ -610,6 +610,8 @@ def _call_filter(filters: CallFilters, now: datetime) -> tuple[tuple[str, ...], 
 def _call_conditions(shape: tuple[str, ...]) -> list[Any]:
     """The WHERE of a shape, with bind parameters for the values (see :func:`_call_filter`)."""
     conditions: list[Any] = []
+    if "id" in shape:
+        conditions.append(_C.id == bindparam("call_id"))
     if "today" in shape:
         conditions.append(_C.created_at >= bindparam("since"))
     if "open" in shape:
@@ -717,6 +719,12 @@ def _call_statements(shape: tuple[str, ...]) -> tuple[Select, Select]:
     return found
 
 
+def call_row(call_id: int) -> Any:
+    """One console row (a call just logged), like the rows of :func:`call_page`."""
+    rows, _count = _call_statements(("id",))
+    return db.session.execute(rows, {"call_id": call_id, "limit": 1, "offset": 0}).one()
+
+
 def call_page(
     filters: CallFilters, *, page: int, per_page: int, now: datetime | None = None
 ) -> RowPage:
@@ -796,10 +804,13 @@ def _message_statements(show: str) -> tuple[Select, Select]:
     key = ("messages", show)
     found = _STATEMENTS.get(key)
     if found is None:
-        conditions = [
-            _C.recipient_id == bindparam("user_id"),
-            _C.status == OPEN if show == "open" else _C.status != VOID,
-        ]
+        if show == "id":
+            conditions = [_C.id == bindparam("call_id")]
+        else:
+            conditions = [
+                _C.recipient_id == bindparam("user_id"),
+                _C.status == OPEN if show == "open" else _C.status != VOID,
+            ]
         # What a "My messages" item shows: Call's attribute names, plus two names.
         rows = (
             select(
@@ -831,6 +842,12 @@ def _message_statements(show: str) -> tuple[Select, Select]:
         count = select(func.count()).select_from(_CALL).where(*conditions)
         found = _STATEMENTS[key] = (_paged(rows), count)
     return found
+
+
+def message_row(call_id: int) -> Any:
+    """One "My messages" item (a message just marked returned), like :func:`message_page`'s."""
+    rows, _count = _message_statements("id")
+    return db.session.execute(rows, {"call_id": call_id, "limit": 1, "offset": 0}).one()
 
 
 def message_page(user: User, *, show: str = "all", page: int, per_page: int) -> RowPage:

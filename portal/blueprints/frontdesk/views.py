@@ -166,6 +166,7 @@ def create_call():
     if form.validate_on_submit():
         try:
             call = desk.log_call(_call_input(form), actor=current_user)
+            call_id, caller_name = call.id, call.caller_name
         except DomainError as error:
             _fail(form, error)
         else:
@@ -176,12 +177,12 @@ def create_call():
                 return make_response(
                     render_template(
                         "frontdesk/_partials/_call_created.html",
-                        call=call,
+                        call=desk.call_row(call_id),
                         oob_fields=_fresh_call_fields(oob=True),
                         **_common(page=False),
                     )
                 )
-            flash(_("Call from %(name)s logged.", name=call.caller_name), "success")
+            flash(_("Call from %(name)s logged.", name=caller_name), "success")
             return htmx.redirect_to(url_for("frontdesk.desk.console"))
     if htmx.wants_fragment():
         response = make_response(
@@ -323,7 +324,7 @@ def mark_returned(call_id: int):
     if htmx.wants_fragment():
         item = render_template(
             "frontdesk/_partials/_message_items.html",
-            calls=[call],
+            calls=[desk.message_row(call_id)],
             now=utcnow(),
             labels=desk.row_labels(),
             returned_url=_url_around_id("frontdesk.inbox.mark_returned", "call_id"),
