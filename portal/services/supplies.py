@@ -1029,8 +1029,8 @@ def drafts_from_suggestions(item_ids: Sequence[int], *, actor: User) -> list[Pur
 # --- purchase orders --------------------------------------------------------------------------
 
 
-def list_orders(*, status: str = "", q: str = ""):
-    stmt = select(PurchaseOrder).order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
+def _order_filters(stmt, *, status: str = "", q: str = ""):
+    """The purchase-order list's filters (status or "open", number or supplier name)."""
     if status == "open":
         stmt = stmt.where(PurchaseOrder.status.in_(OPEN_STATUSES))
     elif status:
@@ -1040,10 +1040,99 @@ def list_orders(*, status: str = "", q: str = ""):
         if q.isdigit():
             stmt = stmt.where(PurchaseOrder.id == int(q))
         else:
-            stmt = stmt.join(Supplier, Supplier.id == PurchaseOrder.supplier_id).where(
-                Supplier.name.ilike(f"%{q}%")
+            stmt = stmt.where(
+                PurchaseOrder.supplier_id.in_(
+                    select(Supplier.id).where(Supplier.name.ilike(f"%{q}%"))
+                )
             )
     return stmt
+
+
+def list_orders(*, status: str = "", q: str = ""):
+    stmt = select(PurchaseOrder).order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
+    return _order_filters(stmt, status=status, q=q)
+
+
+ORDER_CSV_COLUMNS = [
+    "order",
+    "status",
+    "supplier",
+    "category",
+    "requester",
+    "created_at",
+    "submitted_at",
+    "approved_at",
+    "approved_by",
+    "on_behalf_of",
+    "lines",
+    "total",
+]
+
+
+def export_orders_csv(*, status: str = "", q: str = "") -> str:
+    """The purchase-order list as CSV with the list's filters, newest first (formula-safe).
+
+    One query over plain rows (no ORM objects), so exporting years of orders stays cheap; times
+    are in the portal's time zone.
+    """
+    requester, approver, manager = aliased(User), aliased(User), aliased(User)
+    lines = (
+        select(func.count(PurchaseOrderLine.id))
+        .where(PurchaseOrderLine.order_id == PurchaseOrder.id)
+        .correlate(PurchaseOrder)
+        .scalar_subquery()
+    )
+    stmt = _order_filters(
+        select(
+            PurchaseOrder.id,
+            PurchaseOrder.status,
+            Supplier.name,
+            SupplyCategory.name,
+            requester.name,
+            PurchaseOrder.created_at,
+            PurchaseOrder.submitted_at,
+            PurchaseOrder.approved_at,
+            approver.name,
+            manager.name,
+            lines,
+            PurchaseOrder.total,
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .outerjoin(SupplyCategory, SupplyCategory.id == PurchaseOrder.category_id)
+        .join(requester, requester.id == PurchaseOrder.requester_id)
+        .outerjoin(approver, approver.id == PurchaseOrder.approver_id)
+        .outerjoin(manager, manager.id == PurchaseOrder.on_behalf_of_id)
+        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc()),
+        status=status,
+        q=q,
+    )
+    zone = _zone()
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ORDER_CSV_COLUMNS)
+    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        (oid, st, supplier, category, req, created, submitted, approved, by, for_, n, total) = row
+        writer.writerow(
+            [
+                order_number(oid),
+                st,
+                csv_safe(supplier),
+                csv_safe(category or ""),
+                csv_safe(req),
+                when(created),
+                when(submitted),
+                when(approved),
+                csv_safe(by or ""),
+                csv_safe(for_ or ""),
+                n,
+                f"{Decimal(total or 0):.2f}",
+            ]
+        )
+    return out.getvalue()
 
 
 def get_order_or_404(order_id: int) -> PurchaseOrder:

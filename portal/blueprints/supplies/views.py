@@ -507,6 +507,16 @@ def orders():
     )
 
 
+@bp.get("/orders.csv")
+@requires("supplies.view")
+def orders_export():
+    """The purchase-order list as CSV, with the same filters as the page."""
+    text = supplies.export_orders_csv(
+        status=request.args.get("status", ""), q=request.args.get("q", "")
+    )
+    return _csv_response(text, "purchase-orders.csv")
+
+
 @bp.get("/orders/new")
 @requires("purchase.create")
 def order_new():
