@@ -13,7 +13,9 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
+from flask_sqlalchemy.session import Session as FlaskSession
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
@@ -51,12 +53,50 @@ class PortalWorker(SimpleWorker):
         from portal.extensions import db
 
         try:
-            return super().execute_job(job, queue)
+            with _one_connection_per_job(db):
+                return super().execute_job(job, queue)
         finally:
             try:
                 db.session.remove()
             except Exception:  # never let cleanup kill the worker
                 log.exception("could not reset the database session")
+
+
+class _ConnectionSession(FlaskSession):
+    """Flask-SQLAlchemy's session, on the connection it was given (it otherwise always picks
+    the engine, ignoring ``bind``)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # type: ignore[no-untyped-def]
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@contextmanager
+def _one_connection_per_job(db):  # type: ignore[no-untyped-def]
+    """Give the job's session one pooled connection for all of its transactions.
+
+    A job commits more than once (the outbox claims a row, then marks it sent); a session on
+    the engine returns its connection to the pool at every commit and checks one out again,
+    paying the pool's liveness ping and reset each time. Bound to one connection, the job pays
+    them once. If the database cannot be reached, the job runs as before and fails normally.
+    """
+    try:
+        connection = db.engine.connect()
+    except Exception:
+        log.exception("could not open a database connection for the job")
+        yield
+        return
+    try:
+        db.session.remove()
+        factory = db.session.session_factory
+        db.session.registry.set(_ConnectionSession(**{**factory.kw, "bind": connection}))
+        yield
+    finally:
+        try:
+            db.session.remove()
+        finally:
+            connection.close()
 
 
 class PortalForkWorker(Worker):
