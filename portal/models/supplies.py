@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 
@@ -403,27 +404,44 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(zone)).date()
 
 
+# Roles that may stand in for an office manager (see services.supplies.delegate_choices);
+# anyone else can never be a delegate, so the grant skips the query for them.
+DELEGATE_ROLES = frozenset({"back_office", "office_manager"})
+
+
+@lru_cache(maxsize=1)
+def _active_delegation_statement():
+    from sqlalchemy import bindparam, select
+
+    return (
+        select(Delegation.id)
+        .where(
+            Delegation.delegate_id == bindparam("user_id"),
+            Delegation.cancelled_at.is_(None),
+            Delegation.starts_on <= bindparam("today"),
+            Delegation.ends_on >= bindparam("today"),
+        )
+        .limit(1)
+    )
+
+
 def _delegated_permissions(user: User) -> tuple[str, ...]:
     """Let a delegate pass ``@requires("purchase.approve")`` while the delegation is active.
 
     Which orders they may approve (bands, limits, never their own) is decided by the service.
+    It runs whenever a user's permissions are first needed in a request, so it stays cheap:
+    no query for people who approve anyway or who can never be delegates (one indexed lookup,
+    statement built once, for back office).
     """
-    from sqlalchemy import select
+    from portal.security import PERMISSIONS
 
-    from portal.security import permissions_for_roles
-
-    if user.id is None or "purchase.approve" in permissions_for_roles(user.roles):
+    roles = user.roles
+    if user.id is None or not DELEGATE_ROLES.intersection(roles):
         return ()
-    today = local_today()
+    if any(role in PERMISSIONS["purchase.approve"] for role in roles):
+        return ()
     found = db.session.scalar(
-        select(Delegation.id)
-        .where(
-            Delegation.delegate_id == user.id,
-            Delegation.cancelled_at.is_(None),
-            Delegation.starts_on <= today,
-            Delegation.ends_on >= today,
-        )
-        .limit(1)
+        _active_delegation_statement(), {"user_id": user.id, "today": local_today()}
     )
     return ("purchase.approve", "supplies.view") if found else ()
 

@@ -2218,13 +2218,16 @@ def notify_low_stock(*, today: date | None = None) -> int:
 # --- dashboard numbers ------------------------------------------------------------------------
 
 
-def count_orders(statuses: Sequence[str]) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(PurchaseOrder.id)).where(PurchaseOrder.status.in_(statuses))
-        )
-        or 0
+@lru_cache(maxsize=1)
+def _count_orders_statement():
+    return select(func.count(PurchaseOrder.id)).where(
+        PurchaseOrder.status.in_(bindparam("statuses", expanding=True))
     )
+
+
+def count_orders(statuses: Sequence[str]) -> int:
+    """Orders in these states (index on status); the nav badge runs this on every page."""
+    return db.session.scalar(_count_orders_statement(), {"statuses": list(statuses)}) or 0
 
 
 def open_counts() -> int:
