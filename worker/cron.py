@@ -18,7 +18,7 @@ from rq import cron as rq_cron
 from worker.jobs import supplies as supplies_jobs
 from worker.jobs.frontdesk import remind_due_callbacks
 from worker.jobs.mail import sweep_outbox
-from worker.jobs.recruiting import send_interview_reminders, sweep_cvs
+from worker.jobs.recruiting import purge_expired_cvs, send_interview_reminders, sweep_cvs
 
 # Outbox sweeper: every minute (tests shorten it with PORTAL_SWEEP_INTERVAL).
 rq_cron.register(
@@ -29,6 +29,7 @@ rq_cron.register(
 )
 rq_cron.register(send_interview_reminders, "default", interval=900, name="recruiting-reminders")
 rq_cron.register(sweep_cvs, "default", interval=60, name="recruiting-cv-sweeper")
+rq_cron.register(purge_expired_cvs, "default", interval=3600, name="recruiting-cv-retention")
 rq_cron.register(
     supplies_jobs.escalate_waiting_orders, "default", interval=3600, name="supplies-escalate"
 )  # noqa: E501

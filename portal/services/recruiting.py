@@ -57,6 +57,7 @@ from portal.models.recruiting import (
     Candidate,
     CVFile,
     Employee,
+    FormToken,
     Interview,
     InterviewSlot,
     Opening,
@@ -237,28 +238,142 @@ def rescore_opening(opening: Opening) -> int:
 # --- intake ----------------------------------------------------------------------------------
 
 
+DEFAULT_DAILY_FILES = 200
+DEFAULT_DAILY_MB = 200
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_form_token() -> str:
+    """A one-time token for an upload / add-candidate form (see ``FormToken``)."""
+    return secrets.token_urlsafe(24)
+
+
+class AlreadySubmitted(Exception):
+    """The same form was submitted before: ``result`` is what the first submission made."""
+
+    def __init__(self, kind: str, result: str | None) -> None:
+        super().__init__(kind)
+        self.kind, self.result = kind, result
+
+
+def _check_form_token(token: str | None, *, kind: str, actor: User) -> None:
+    """Raise AlreadySubmitted if this form was already submitted (and committed)."""
+    if not token:
+        return  # a client without the token (scripts, old pages): no idempotency
+    if not _TOKEN_RE.fullmatch(token):
+        raise ValidationError(_("This form is out of date; reload the page and try again."))
+    existing = db.session.get(FormToken, token)
+    if existing is not None:
+        if existing.user_id != actor.id or existing.kind != kind:
+            raise ValidationError(_("This form is out of date; reload the page and try again."))
+        raise AlreadySubmitted(kind, existing.result)
+
+
+def _claim_form_token(token: str | None, *, kind: str, actor: User) -> FormToken | None:
+    """Record the form's token (insert); raise AlreadySubmitted if it is already used.
+
+    A concurrent second submission blocks on the primary key until the first commits, then gets
+    an IntegrityError: the view rolls back and calls ``submitted_result``.
+    """
+    _check_form_token(token, kind=kind, actor=actor)
+    if not token:
+        return None
+    row = FormToken(token=token, user_id=actor.id, kind=kind)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise AlreadySubmitted(kind, None) from None
+    return row
+
+
+def submitted_result(token: str | None, *, kind: str, actor: User) -> str | None:
+    """After AlreadySubmitted (and a rollback): the first submission's result, if it is ours."""
+    if not token or not _TOKEN_RE.fullmatch(token):
+        return None
+    row = db.session.get(FormToken, token)
+    if row is None or row.user_id != actor.id or row.kind != kind:
+        return None
+    return row.result
+
+
+def quota() -> tuple[int, int]:
+    """(files, megabytes) one person may upload per day (``PORTAL_CV_DAILY_FILES`` / ``_MB``)."""
+    return (
+        int(files.setting("CV_DAILY_FILES", "PORTAL_CV_DAILY_FILES", str(DEFAULT_DAILY_FILES))),
+        int(files.setting("CV_DAILY_MB", "PORTAL_CV_DAILY_MB", str(DEFAULT_DAILY_MB))),
+    )
+
+
+def uploaded_today(user: User, now: datetime | None = None) -> tuple[int, int]:
+    """(files, bytes) this person uploaded since midnight in the portal's time zone."""
+    now = now or utcnow()
+    midnight = datetime.combine(now.astimezone(local_tz()).date(), time(0), tzinfo=local_tz())
+    count, size = db.session.execute(
+        select(func.count(CVFile.id), func.coalesce(func.sum(CVFile.size), 0)).where(
+            CVFile.uploaded_by_id == user.id, CVFile.created_at >= midnight.astimezone(UTC)
+        )
+    ).one()
+    return int(count), int(size)
+
+
+def _check_quota(actor: User, new_files: int, new_bytes: int) -> None:
+    max_files, max_mb = quota()
+    used_files, used_bytes = uploaded_today(actor)
+    if used_files + new_files <= max_files and used_bytes + new_bytes <= max_mb * 1024 * 1024:
+        return
+    left_files = max(0, max_files - used_files)
+    left_mb = max(0.0, (max_mb * 1024 * 1024 - used_bytes) / (1024 * 1024))
+    raise ValidationError(
+        _(
+            "Daily upload limit reached: up to %(files)d files and %(mb)d MB a day per person. "
+            "You can still upload %(left_files)d files (%(left_mb).1f MB) today.",
+            files=max_files,
+            mb=max_mb,
+            left_files=left_files,
+            left_mb=left_mb,
+        ),
+        field="files",
+    )
+
+
 def upload_cvs(
-    opening: Opening, uploads: Iterable[tuple[str | None, bytes]], *, actor: User
+    opening: Opening,
+    uploads: Iterable[tuple[str | None, bytes]],
+    *,
+    actor: User,
+    token: str | None = None,
 ) -> str:
     """Check every file, then store them all and queue their extraction; return the batch id.
 
-    All or nothing: one refused file refuses the upload, with a reason per file.
+    All or nothing: one refused file refuses the upload, with a reason per file.  Checks, in
+    order: the form token (a second submission of the same form raises AlreadySubmitted), each
+    file's name and content, the virus scanner if one is configured, the daily quota.
     """
+    _check_form_token(token, kind="upload", actor=actor)  # read only: no lock while scanning
     checked, errors = [], []
     for raw_name, data in uploads:
         try:
-            checked.append(files.check_upload(raw_name, data))
+            item = files.check_upload(raw_name, data)
+            files.scan(item.data)
+            checked.append(item)
         except files.Refused as refusal:
             shown = files.sanitise_display(raw_name)
             errors.append(f"{shown}: {refusal.message}")
             log.info("CV refused (%s) for opening %s", refusal.code, opening.id)
+            if refusal.code == "av_error":
+                break  # the scanner is down: the same answer for every other file
     if errors:
         raise ValidationError(" ".join(errors), field="files")
     if not checked:
         raise ValidationError(_("Choose at least one file."), field="files")
     if opening.status == "closed":
         raise InvalidTransition(_("This opening is closed."))
+    form_token = _claim_form_token(token, kind="upload", actor=actor)
+    _check_quota(actor, len(checked), sum(len(item.data) for item in checked))
     batch = uuid.uuid4().hex
+    if form_token is not None:
+        form_token.result = batch
     stored_names: list[str] = []
     try:
         for item in checked:
@@ -285,6 +400,68 @@ def upload_cvs(
         raise
     audit.record(actor, "recruiting.cv.uploaded", opening, {"files": len(checked)})
     return batch
+
+
+DEFAULT_RETENTION_DAYS = 180
+
+
+def retention_days() -> int:
+    """Days a rejected / withdrawn candidate's CV is kept (``PORTAL_CV_RETENTION_DAYS``).
+
+    0 keeps CVs forever.
+    """
+    return int(
+        files.setting("CV_RETENTION_DAYS", "PORTAL_CV_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    )
+
+
+def _strip_cv_text(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """The evidence without the quotes from the CV (matched requirements and points stay)."""
+    ev = dict(evidence or {})
+    for key in ("must", "nice"):
+        ev[key] = [{**item, "snippet": ""} for item in ev.get(key, [])]
+    ev["ranges"] = [{**r, "text": ""} for r in ev.get("ranges", [])]
+    return ev
+
+
+def purge_expired_cvs(now: datetime | None = None, limit: int = 500) -> int:
+    """Delete the CV files, extracted text and CV quotes of applications rejected or withdrawn
+    more than ``retention_days()`` ago.  The candidate and application stay (name, stage, score,
+    timeline) with a note on the timeline and an audit entry.  Returns how many were purged.
+    """
+    days = retention_days()
+    if days <= 0:
+        return 0
+    now = now or utcnow()
+    due = list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.stage.in_((REJECTED, WITHDRAWN)),
+                Application.closed_at < now - timedelta(days=days),
+                Application.cv_purged_at.is_(None),
+            )
+            .order_by(Application.closed_at)
+            .limit(limit)
+        )
+    )
+    for application in due:
+        cvs = cv_files_of(application)
+        for cv in cvs:
+            files.delete_stored(cv.stored_name)
+            db.session.delete(cv)
+        application.cv_text = None
+        application.evidence = _strip_cv_text(application.evidence)
+        application.cv_purged_at = now
+        _event(application, "cv_purged", None, files=len(cvs), days=days)
+        audit.record(
+            None, "recruiting.cv.purged", application, {"files": len(cvs), "retention_days": days}
+        )
+    # Form tokens only matter for a double click: a day is plenty.
+    db.session.execute(
+        FormToken.__table__.delete().where(FormToken.created_at < now - timedelta(days=1))
+    )
+    return len(due)
 
 
 def _process_cv_job():
@@ -515,8 +692,14 @@ def add_candidate(
     phone: str | None,
     cv_text: str,
     locale: str | None = None,
+    token: str | None = None,
 ) -> Application:
-    """Add a candidate typed in by hand (the pasted CV text, if any, is scored)."""
+    """Add a candidate typed in by hand (the pasted CV text, if any, is scored).
+
+    ``token`` is the form's one-time token: submitting the same form twice raises
+    AlreadySubmitted instead of adding the candidate again.
+    """
+    form_token = _claim_form_token(token, kind="candidate", actor=actor)
     region = current_app.config["PORTAL_PHONE_REGION"]
     normalised = files.normalise_phone(phone, region) if phone else None
     if phone and normalised is None:
@@ -531,6 +714,8 @@ def add_candidate(
         source=None,
         locale=locale,
     )
+    if form_token is not None:
+        form_token.result = str(application.id)
     audit.record(actor, "recruiting.candidate.added", application.candidate)
     return application
 
@@ -838,6 +1023,7 @@ def move_stage(
         return application
     application.stage = stage
     application.stage_reason = reason.strip() or None
+    application.closed_at = utcnow() if stage in (REJECTED, WITHDRAWN) else None
     _event(application, "stage", actor.id, old=old, new=stage, reason=reason.strip() or None)
     audit.record(actor, "recruiting.stage", application, {"stage": [old, stage]})
     return application
@@ -1376,6 +1562,21 @@ def create_booking_link(application: Application, *, actor: User) -> str:
     )
     _event(application, "booking_link", actor.id)
     return token
+
+
+def booking_locale(token: str) -> str | None:
+    """The language of the candidate a booking link was made for (valid or not), if known.
+
+    The public booking page speaks the candidate's language (stored with their application),
+    not whatever the browser asks for; unknown tokens fall back to the browser's.
+    """
+    locale = db.session.scalar(
+        select(Candidate.locale)
+        .join(Application, Application.candidate_id == Candidate.id)
+        .join(BookingToken, BookingToken.application_id == Application.id)
+        .where(BookingToken.token_hash == _hash(token))
+    )
+    return locale if locale in current_app.config["LANGUAGES"] else None
 
 
 def booking_for(token: str) -> BookingToken:

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import selectors
+import shlex
 import subprocess
 import sys
 import threading
@@ -81,13 +82,22 @@ REASONS = {
     "timeout": _l("Reading the file took too long; it was refused."),
     "memory": _l("Reading the file needed too much memory; it was refused."),
     "limit": _l("The file expands to an unreasonable size and was refused."),
+    "infected": _l("The virus scanner found a threat in the file (%(detail)s); it was refused."),
+    "av_error": _l(
+        "The virus scanner could not check the file, so it was not accepted; please try again "
+        "later or tell the administrator."
+    ),
 }
 
 
-def reason(code: str) -> str:
+def reason(code: str, detail: str = "") -> str:
     """The readable reason for a refusal code (in the current language)."""
     text = REASONS.get(code, REASONS["corrupt"])
-    return str(text) % {"limit": max_bytes() // (1024 * 1024)} if code == "too_big" else str(text)
+    if code == "too_big":
+        return str(text) % {"limit": max_bytes() // (1024 * 1024)}
+    if code == "infected":
+        return str(text) % {"detail": detail or "?"}
+    return str(text)
 
 
 def max_bytes() -> int:
@@ -97,8 +107,8 @@ def max_bytes() -> int:
 class Refused(ValidationError):
     """An upload refused before storing; ``code`` names the rule."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(reason(code), field="files")
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(reason(code, detail), field="files")
         self.code = code
 
 
@@ -273,6 +283,80 @@ def _check_txt(data: bytes) -> None:
         data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Refused("txt_encoding") from None
+
+
+# --- antivirus -------------------------------------------------------------------------------
+
+
+def setting(name: str, env: str, default: str = "") -> str:
+    """A recruiting setting: the app config first (tests, create_app), then the environment."""
+    value = current_app.config.get(name)
+    if value is None or value == "":
+        value = os.environ.get(env, default)
+    return str(value)
+
+
+def av_command() -> list[str] | None:
+    """The configured scanner (``PORTAL_AV_COMMAND``, e.g. ``clamdscan --no-summary -``)."""
+    raw = setting("CV_AV_COMMAND", "PORTAL_AV_COMMAND").strip()
+    return shlex.split(raw) if raw else None
+
+
+def _scanner_detail(output: bytes) -> str:
+    """The scanner's verdict line, cleaned to show a person ("Eicar-Test-Signature FOUND")."""
+    for line in output.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line:
+            if line.lower().startswith("stream:"):  # clamdscan/clamscan read stdin as "stream"
+                line = line[7:].strip()
+            return sanitise_display(line)[:60]
+    return ""
+
+
+def scan(data: bytes) -> None:
+    """Run the configured virus scanner on the bytes (on its stdin) before they are stored.
+
+    Exit 0: clean.  Exit 1 (clamdscan's "virus found"): refused as infected, with the scanner's
+    verdict.  Anything else — the scanner missing, not executable, crashing, exiting 2 or more,
+    or exceeding ``CV_AV_TIMEOUT`` seconds — refuses the file too: nothing unchecked is stored.
+    Without a configured scanner, nothing happens.
+    """
+    command = av_command()
+    if command is None:
+        return
+    timeout = float(setting("CV_AV_TIMEOUT", "PORTAL_AV_TIMEOUT", "60"))
+    try:
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            env=_CHILD_ENV,
+            cwd="/",
+            check=False,
+        )
+    except FileNotFoundError:
+        log.error("virus scanner %r not found; uploads are refused", command[0])
+        raise Refused("av_error") from None
+    except subprocess.TimeoutExpired:
+        log.error("virus scanner %r took longer than %ss; upload refused", command[0], timeout)
+        raise Refused("av_error") from None
+    except OSError as error:
+        log.error("virus scanner %r could not run (%s); upload refused", command[0], error)
+        raise Refused("av_error") from None
+    if done.returncode == 0:
+        return
+    if done.returncode == 1:
+        detail = _scanner_detail(done.stdout) or _scanner_detail(done.stderr)
+        log.warning("virus scanner refused an upload: %s", detail)
+        raise Refused("infected", detail)
+    log.error(
+        "virus scanner %r failed (exit %s): %s",
+        command[0],
+        done.returncode,
+        done.stderr.decode("utf-8", "replace")[:300],
+    )
+    raise Refused("av_error")
 
 
 # --- storage ---------------------------------------------------------------------------------

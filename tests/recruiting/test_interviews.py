@@ -339,14 +339,15 @@ def test_booking_link_books_a_slot_once(app, client, hr, mariana, offered):
 
     response = client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])})
     assert response.status_code == 200
-    assert "Your interview is booked" in response.get_data(as_text=True)
+    # Mariana's application is in Portuguese: so is her booking page.
+    assert "Sua entrevista está marcada" in response.get_data(as_text=True)
     interview = db.session.scalar(select(Interview))
     assert interview.slot_id == offered[0]
     assert len(_invites("REQUEST")) == 2  # candidate + the opening's interviewer
 
     again = client.post(f"/recruiting/book/{token}", data={"slot": str(offered[1])})
     assert again.status_code == 410
-    assert "already used" in again.get_data(as_text=True)
+    assert "já foi usado" in again.get_data(as_text=True)
     assert client.get(f"/recruiting/book/{token}").status_code == 410
 
 
@@ -358,12 +359,42 @@ def test_expired_and_unknown_links(app, client, hr, mariana, offered):
     db.session.commit()
     response = client.get(f"/recruiting/book/{token}")
     assert response.status_code == 410
-    assert "expired" in response.get_data(as_text=True)
+    assert "expirou" in response.get_data(as_text=True)  # in Mariana's language
     assert (
         client.post(f"/recruiting/book/{token}", data={"slot": str(offered[0])}).status_code == 410
     )
     assert client.get("/recruiting/book/not-a-token").status_code == 404
     assert db.session.scalar(select(func.count(Interview.id))) == 0
+
+
+def test_booking_page_speaks_the_candidates_language_not_the_browsers(
+    app, client, hr, mariana, add_application, offered
+):
+    james = add_application(CV_EN, name="James O'Connor", email="james@example.com", locale="en")
+    pt_token, en_token = _link(app, mariana.id, hr.id), _link(app, james.id, hr.id)
+    # Mariana (pt_BR) opens her link in an English browser: Portuguese page.
+    body = client.get(
+        f"/recruiting/book/{pt_token}", headers={"Accept-Language": "en-US,en;q=0.9"}
+    ).get_data(as_text=True)
+    assert '<html lang="pt-BR">' in body
+    assert "Escolha um horário" in body or "Horários disponíveis" in body
+    assert "Available times" not in body
+    # James (en) opens his in a Portuguese browser: English page, English answer after booking.
+    body = client.get(
+        f"/recruiting/book/{en_token}", headers={"Accept-Language": "pt-BR,pt;q=0.9"}
+    ).get_data(as_text=True)
+    assert '<html lang="en">' in body and "Available times" in body
+    done = client.post(
+        f"/recruiting/book/{en_token}",
+        data={"slot": str(offered[0])},
+        headers={"Accept-Language": "pt-BR"},
+    ).get_data(as_text=True)
+    assert "Your interview is booked" in done
+    # An unknown link has no candidate: the browser's language decides.
+    body = client.get(
+        "/recruiting/book/not-a-token", headers={"Accept-Language": "pt-BR"}
+    ).get_data(as_text=True)
+    assert '<html lang="pt-BR">' in body
 
 
 def test_slot_taken_in_the_meantime(app, client, hr, mariana, add_application, offered):

@@ -61,3 +61,12 @@ def send_interview_reminders() -> int:
     sent = recruiting.send_due_reminders()
     db.session.commit()
     return sent
+
+
+def purge_expired_cvs() -> int:
+    """Periodic: delete CVs of candidates rejected / withdrawn longer than the retention period."""
+    purged = recruiting.purge_expired_cvs()
+    db.session.commit()
+    if purged:
+        log.info("retention: deleted the CVs of %s closed applications", purged)
+    return purged

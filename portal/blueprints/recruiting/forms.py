@@ -4,6 +4,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     RadioField,
@@ -52,6 +53,8 @@ class UploadForm(FlaskForm):
         _l("CV files"),
         description=_l("PDF, DOCX or TXT; you can choose several files at once."),
     )
+    # One-time token: a double click submits the same token twice, and only once counts.
+    form_token = HiddenField()
 
 
 class CandidateForm(FlaskForm):
@@ -67,6 +70,7 @@ class CandidateForm(FlaskForm):
         validators=[Optional(), Length(max=100000)],
         description=_l("Paste the CV here to have it scored."),
     )
+    form_token = HiddenField()  # see UploadForm
 
 
 class InterviewForm(FlaskForm):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from flask import abort, flash, render_template, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -215,7 +216,19 @@ def bulk_reject(opening_id: int):
 @requires("hr.cv.upload")
 def upload(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
-    return render_template("recruiting/upload.html", form=UploadForm(), opening=opening)
+    form = UploadForm(form_token=recruiting.new_form_token())
+    return render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
+
+
+def _quota() -> dict[str, float]:
+    files_max, mb_max = recruiting.quota()
+    used_files, used_bytes = recruiting.uploaded_today(current_user)
+    return {
+        "files": files_max,
+        "mb": mb_max,
+        "left_files": max(0, files_max - used_files),
+        "left_mb": max(0.0, mb_max - used_bytes / (1024 * 1024)),
+    }
 
 
 @bp.post("/openings/<int:opening_id>/upload")
@@ -223,17 +236,27 @@ def upload(opening_id: int):
 def upload_post(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
     form = UploadForm()
+    token = form.form_token.data or None
     if form.validate_on_submit():
         uploads = [(f.filename, f.read()) for f in request.files.getlist("files") if f]
         try:
-            batch = recruiting.upload_cvs(opening, uploads, actor=current_user)
+            batch = recruiting.upload_cvs(opening, uploads, actor=current_user, token=token)
+        except recruiting.AlreadySubmitted:
+            db.session.rollback()  # a double click: show what the first submission made
+            batch = recruiting.submitted_result(token, kind="upload", actor=current_user)
+            if batch:
+                return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
+            form.form_errors.append(_("This form was already submitted."))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
             return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
-    return render_template("recruiting/upload.html", form=form, opening=opening), 422
+    if not form.form_token.data:
+        form.form_token.data = recruiting.new_form_token()
+    page = render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
+    return page, 422
 
 
 @bp.get("/batches/<batch>")
@@ -259,9 +282,8 @@ def batch(batch: str):
 @requires("hr.cv.upload")
 def new_candidate(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
-    return render_template(
-        "recruiting/candidate_form.html", form=CandidateForm(locale="pt_BR"), opening=opening
-    )
+    form = CandidateForm(locale="pt_BR", form_token=recruiting.new_form_token())
+    return render_template("recruiting/candidate_form.html", form=form, opening=opening)
 
 
 @bp.post("/openings/<int:opening_id>/candidates/new")
@@ -269,6 +291,7 @@ def new_candidate(opening_id: int):
 def create_candidate(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
     form = CandidateForm()
+    token = form.form_token.data or None
     if form.validate_on_submit():
         try:
             application = recruiting.add_candidate(
@@ -279,20 +302,30 @@ def create_candidate(opening_id: int):
                 phone=form.phone.data,
                 cv_text=form.cv_text.data or "",
                 locale=form.locale.data,
+                token=token,
             )
+        except recruiting.AlreadySubmitted:
+            db.session.rollback()  # a double click: go where the first submission went
+            added = recruiting.submitted_result(token, kind="candidate", actor=current_user)
+            if added:
+                return htmx.redirect_to(_candidate_target(int(added)))
+            form.form_errors.append(_("This form was already submitted."))
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
             flash(_("Candidate added (score %(score)d).", score=application.score), "success")
-            target = (
-                url_for("recruiting.application", application_id=application.id)
-                if current_user.can("hr.candidates.view")
-                else url_for("recruiting.index")
-            )
-            return htmx.redirect_to(target)
+            return htmx.redirect_to(_candidate_target(application.id))
+    if not form.form_token.data:
+        form.form_token.data = recruiting.new_form_token()
     return render_template("recruiting/candidate_form.html", form=form, opening=opening), 422
+
+
+def _candidate_target(application_id: int) -> str:
+    if current_user.can("hr.candidates.view"):
+        return url_for("recruiting.application", application_id=application_id)
+    return url_for("recruiting.index")
 
 
 # --- one application ---------------------------------------------------------------------------
@@ -641,6 +674,14 @@ def slots(opening_id: int):
 @bp.route("/book/<token>", methods=["GET", "POST"])
 @public
 def book(token: str):
+    locale = recruiting.booking_locale(token)
+    if locale is None:
+        return _book(token)
+    with force_locale(locale):  # the candidate's language, not the browser's
+        return _book(token)
+
+
+def _book(token: str):
     try:
         booking = recruiting.booking_for(token)
     except DomainError as error:
