@@ -740,13 +740,11 @@ def _queue_labels(entries) -> dict[str, Any]:
         "select": _("Select %(number)s"),
         "waiting": _("waiting since %(when)s"),
         "meter": _("%(used)s used → %(after)s of %(budget)s"),
-        "reject_label": _("Reason for sending %(number)s back"),
         "overdue": _("Overdue"),
         "no_budget": _("No budget set"),
         "own": _("Your own order: someone else approves it."),
         "approve": _("Approve"),
-        "reason": _("Reason"),
-        "reject": _("Reject"),
+        "reject_more": _("Reject…"),
         "approve_selected": _("Approve selected"),
         "nothing": _("Nothing waits for your approval."),
         "see_lines": _("Open the order to see its lines."),
@@ -764,6 +762,7 @@ def _queue_context() -> dict[str, Any]:
             "approve": _url_pattern("supplies.order_approve"),
             "reject": _url_pattern("supplies.order_reject"),
             "lines": _url_pattern("supplies.order_lines"),
+            "reject_form": _url_pattern("supplies.order_reject_form"),
             "queue": url_for("supplies.queue"),
             "bulk": url_for("supplies.bulk_approve"),
         },
@@ -793,6 +792,18 @@ def order_approve(order_id: int):
         return _decided_row(order, _("Approved"))
     flash(_("%(number)s approved.", number=order.number), "success")
     return htmx.redirect_to(_next_url() or url_for("supplies.order", order_id=order.id))
+
+
+@bp.get("/orders/<int:order_id>/reject")
+@requires("purchase.approve")
+def order_reject_form(order_id: int):
+    """The reason field of the queue's inline reject (loaded when "Reject…" is clicked)."""
+    order = supplies.get_order_or_404(order_id)
+    if htmx.wants_fragment():
+        return render_template(
+            "supplies/_partials/_reject_form.html", order=order, error=None, compact=True
+        )
+    return _order_page(order)
 
 
 @bp.post("/orders/<int:order_id>/reject")

@@ -1,0 +1,54 @@
+"""The approval queue's rows load their lines and the reject reason field on demand."""
+
+from __future__ import annotations
+
+HX = {"HX-Request": "true"}
+
+
+def test_queue_row_links_to_lines_and_reject_form(
+    app, client, login_as, manager, back_office, catalogue, make_order
+):
+    order = make_order(
+        back_office,
+        status="pending_approval",
+        lines=[(catalogue["a4"], 10), (catalogue["pens"], 50)],
+    )
+    login_as(manager)
+    page = client.get("/supplies/approvals").get_data(as_text=True)
+    assert "2 lines" in page
+    assert f'hx-get="/supplies/orders/{order.id}/lines"' in page
+    assert f'hx-get="/supplies/orders/{order.id}/reject"' in page
+    # Without JavaScript both links lead to the order page.
+    assert f'href="/supplies/orders/{order.id}#reject-{order.id}"' in page
+
+    lines = client.get(f"/supplies/orders/{order.id}/lines", headers=HX)
+    body = lines.get_data(as_text=True)
+    assert lines.status_code == 200 and "<html" not in body
+    assert f'id="queue-lines-{order.id}"' in body
+    assert "A4 paper ream" in body and "Blue pens" in body and "R$259.00" in body
+
+    form = client.get(f"/supplies/orders/{order.id}/reject", headers=HX)
+    body = form.get_data(as_text=True)
+    assert form.status_code == 200 and "<html" not in body
+    assert f'id="reject-{order.id}"' in body and 'name="reason"' in body
+    assert f'name="version" value="{order.version}"' in body
+    assert f'hx-target="#queue-{order.id}"' in body
+
+    # Typed into the address bar: the full order page.
+    for url in (f"/supplies/orders/{order.id}/lines", f"/supplies/orders/{order.id}/reject"):
+        full = client.get(url).get_data(as_text=True)
+        assert "<html" in full and order.number in full
+
+
+def test_on_demand_fragments_need_the_right_people(
+    app, client, login_as, back_office, make_user, catalogue, make_order
+):
+    order = make_order(back_office, status="pending_approval")
+    for url in (f"/supplies/orders/{order.id}/lines", f"/supplies/orders/{order.id}/reject"):
+        resp = client.get(url, headers=HX)
+        assert resp.status_code == 401 and "/login" in resp.headers["HX-Redirect"]
+    login_as(back_office)  # may see orders, may not approve
+    assert client.get(f"/supplies/orders/{order.id}/lines", headers=HX).status_code == 200
+    assert client.get(f"/supplies/orders/{order.id}/reject", headers=HX).status_code == 403
+    login_as(make_user(roles=["hr_manager"]))
+    assert client.get(f"/supplies/orders/{order.id}/lines", headers=HX).status_code == 403
