@@ -292,6 +292,7 @@ def seed(ctx) -> None:
             )
         ranked[-1].stage = "rejected"
         ranked[-1].stage_reason = "Perfil não aderente"
+        ranked[-1].closed_at = utcnow()  # the CV retention clock starts here
         for k, application in enumerate(ranked[:2]):
             day = today + timedelta(days=(1 + k + opening.id) % 5 + 1)
             while day.weekday() >= 5:
