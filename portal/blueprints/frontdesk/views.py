@@ -109,6 +109,27 @@ def _url_around_id(endpoint: str, arg: str) -> tuple[str, str]:
     return before, after
 
 
+FILTER_BARS_KEPT = 256  # rendered filter bars kept per app (most views use the default filters)
+
+
+def _call_filters(filters: desk.CallFilters) -> Markup:
+    """The console's filter bar, rendered once per language, filter values and export right."""
+    can_export = current_user.can("calls.view_all")
+    cache = current_app.extensions.setdefault("frontdesk_call_filters", {})
+    key = (str(get_locale()), tuple(filters.as_args().items()), can_export)
+    html = cache.get(key)
+    if html is None:
+        if len(cache) >= FILTER_BARS_KEPT:
+            cache.clear()
+        html = Markup(
+            render_template(
+                "frontdesk/_partials/_call_filters.html", filters=filters, can_export=can_export
+            )
+        )
+        cache[key] = html
+    return html
+
+
 def _common(*, page: bool = True) -> dict[str, Any]:
     """Context shared by front-desk templates; the staff list only where a page shows it."""
     return {
@@ -126,6 +147,7 @@ def _common(*, page: bool = True) -> dict[str, Any]:
 def _console(form: CallForm, *, status: int = 200, fresh_fields: Markup | None = None) -> Response:
     filters = desk.CallFilters.from_args(request.args)
     page = desk.call_page(filters, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
+    full = not htmx.wants_fragment()
     return htmx.render(
         "frontdesk/console.html",
         "frontdesk/_partials/_call_list.html",
@@ -134,7 +156,8 @@ def _console(form: CallForm, *, status: int = 200, fresh_fields: Markup | None =
         fresh_fields=fresh_fields,
         page=page,
         filters=filters,
-        **_common(page=not htmx.wants_fragment()),
+        call_filters=_call_filters(filters) if full else Markup(""),
+        **_common(page=full),
     )
 
 
