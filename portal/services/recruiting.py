@@ -507,7 +507,7 @@ _NEXT_QUEUED = (
     .where(_CV.c.batch == bindparam("batch"), _CV.c.status == CV_QUEUED)
     .where(_CV.c.id > bindparam("after"))
     .order_by(_CV.c.id)
-    .limit(1)
+    .limit(files.Sandbox.DEPTH)
 )
 
 
@@ -544,10 +544,12 @@ def stuck_cvs(now: datetime | None = None) -> list[int]:
     )
 
 
-def next_queued_cv(cv: ClaimedCV) -> tuple[str, str] | None:
-    """(kind, stored name) of the CV of the same batch most likely to be processed next."""
-    row = db.session.execute(_NEXT_QUEUED, {"batch": cv.batch, "after": cv.id}).first()
-    return (row[0], row[1]) if row is not None else None
+def next_queued_cvs(cv: ClaimedCV) -> list[tuple[str, str]]:
+    """(kind, stored name) of the CVs of the same batch most likely to be processed next."""
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(_NEXT_QUEUED, {"batch": cv.batch, "after": cv.id})
+    ]
 
 
 def fail_cv(cv: ClaimedCV | CVFile, code: str) -> None:

@@ -28,6 +28,7 @@ import unicodedata
 import uuid
 import zipfile
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -406,15 +407,18 @@ class Sandbox:
     """
 
     RECYCLE = 200
+    DEPTH = 3  # files sent ahead of the one being scored
 
     def __init__(self, memory: int, cpu: int) -> None:
         self.memory, self.cpu = memory, cpu
         self.proc: subprocess.Popen[bytes] | None = None
         self.served = 0
         self.lock = threading.Lock()
-        # A request already sent (prefetch): the child parses it while the worker scores and
-        # commits the previous CV.  Its answer is read by ``extract`` or thrown away.
-        self.pending: str | None = None
+        # Requests already sent (prefetch), oldest first: the child parses them while the worker
+        # scores and commits earlier CVs, and never waits for the worker to hand it the next
+        # file.  Answers come back in order; ``extract`` reads them or throws them away.
+        self.pending: deque[str] = deque()
+        self.buffer = b""  # answer bytes read from the child but not consumed yet
 
     def _start(self) -> subprocess.Popen[bytes]:
         self.served = 0
@@ -428,7 +432,8 @@ class Sandbox:
         )
 
     def stop(self) -> None:
-        self.pending = None
+        self.pending.clear()
+        self.buffer = b""
         proc, self.proc = self.proc, None
         if proc is None:
             return
@@ -441,7 +446,8 @@ class Sandbox:
                 stream.close()  # type: ignore[union-attr]
 
     def _ensure(self) -> subprocess.Popen[bytes]:
-        if self.proc is None or self.proc.poll() is not None or self.served >= self.RECYCLE:
+        recycle = self.served >= self.RECYCLE and not self.pending  # never drop queued answers
+        if self.proc is None or self.proc.poll() is not None or recycle:
             self.stop()
             self.proc = self._start()
         return self.proc
@@ -459,22 +465,31 @@ class Sandbox:
         return True
 
     def prefetch(self, kind: str, path: Path) -> None:
-        """Start parsing ``path`` now; a later ``extract`` of the same path collects it."""
+        """Queue ``path`` now (up to ``DEPTH`` ahead); a later ``extract`` collects the answer."""
         with self.lock:
-            if self.pending is None and self._send(kind, path):
-                self.pending = str(path)
+            key = str(path)
+            if (
+                key not in self.pending
+                and len(self.pending) < self.DEPTH
+                and self._send(kind, path)
+            ):
+                self.pending.append(key)
 
     def extract(self, kind: str, path: Path, wall: float) -> tuple[str | None, str | None]:
         with self.lock:
-            if self.pending is not None and self.pending != str(path):
-                self._receive(wall)  # someone else's file: read the answer and drop it
-            if self.pending != str(path) and not self._send(kind, path):
+            key = str(path)
+            # Answers for files ahead of this one (someone else's, or skipped): read and drop.
+            while self.pending and self.pending[0] != key:
+                self.pending.popleft()
+                self._receive(wall)
+            if self.pending:  # ours is next in line
+                self.pending.popleft()
+                return self._receive(wall)
+            if not self._send(kind, path):
                 return None, "corrupt"
-            self.pending = None
             return self._receive(wall)
 
     def _receive(self, wall: float) -> tuple[str | None, str | None]:
-        self.pending = None
         proc = self.proc
         if proc is None:
             return None, "corrupt"
@@ -496,12 +511,15 @@ class Sandbox:
             return None, str(result.get("error") or "corrupt")
         return str(result["text"]), None
 
-    @staticmethod
-    def _read_line(proc: subprocess.Popen[bytes], wall: float) -> bytes | None:
+    def _read_line(self, proc: subprocess.Popen[bytes], wall: float) -> bytes | None:
+        """The next answer line; bytes read past it (the following answers) stay buffered."""
         assert proc.stdout is not None
+        newline = self.buffer.find(b"\n")
+        if newline >= 0:
+            line, self.buffer = self.buffer[: newline + 1], self.buffer[newline + 1 :]
+            return line
         fd = proc.stdout.fileno()
         deadline = time.monotonic() + wall
-        chunks: list[bytes] = []
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
             while True:
@@ -511,9 +529,13 @@ class Sandbox:
                 chunk = os.read(fd, 1 << 16)
                 if not chunk:
                     return None
-                chunks.append(chunk)
-                if chunk.endswith(b"\n"):
-                    return b"".join(chunks)
+                newline = chunk.find(b"\n")
+                if newline < 0:
+                    self.buffer += chunk
+                    continue
+                line = self.buffer + chunk[: newline + 1]
+                self.buffer = chunk[newline + 1 :]
+                return line
 
 
 _SANDBOXES: dict[tuple[int, int], Sandbox] = {}
@@ -544,12 +566,15 @@ def extract_text(kind: str, path: Path) -> tuple[str | None, str | None]:
     return sandbox().extract(kind, path, wall)
 
 
-def prefetch(kind: str, stored_name: str) -> None:
-    """Let the sandbox start on the next CV while this one is scored and committed."""
-    try:
-        sandbox().prefetch(kind, path_of(stored_name))
-    except (OSError, ValueError):
-        log.warning("could not prefetch a CV")
+def prefetch(upcoming: list[tuple[str, str]]) -> None:
+    """Let the sandbox start on the next CVs ((kind, stored name), in the order they will be
+    processed) while this one is scored and committed."""
+    box = sandbox()
+    for kind, stored_name in upcoming[: box.DEPTH]:
+        try:
+            box.prefetch(kind, path_of(stored_name))
+        except (OSError, ValueError):
+            log.warning("could not prefetch a CV")
 
 
 # --- contacts ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import stat
+import time
 import zipfile
 import zlib
 from io import BytesIO
@@ -416,6 +417,31 @@ def test_sandbox_child_runs_with_memory_cpu_and_file_limits(app, tmp_path):
         assert cpu.split()[3] != "unlimited"
         fsize = next(line for line in limits.splitlines() if "Max file size" in line)
         assert fsize.split()[3] == "0"
+    finally:
+        box.stop()
+
+
+def test_sandbox_pipeline_returns_each_file_its_own_text(app, tmp_path):
+    """Several files queued ahead: answers come back in order, each to its own file, even when
+    they arrive together in one read, or when the files are asked for in another order."""
+    box = files.Sandbox(memory=512 * 1024 * 1024, cpu=10)
+    try:
+        paths = []
+        for i in range(4):
+            path = tmp_path / f"cv{i}.txt"
+            path.write_text(f"Candidate number {i}\n" + "x" * 30_000)
+            paths.append(path)
+        for path in paths[:3]:
+            box.prefetch("txt", path)
+        assert len(box.pending) == 3
+        time.sleep(0.5)  # all three answers are waiting in the pipe
+        assert box.extract("txt", paths[0], wall=10)[0].startswith("Candidate number 0")
+        assert box.extract("txt", paths[1], wall=10)[0].startswith("Candidate number 1")
+        # Out of order: the queued answer for file 2 is dropped, file 3 is parsed now...
+        assert box.extract("txt", paths[3], wall=10)[0].startswith("Candidate number 3")
+        # ...and file 2 is simply sent again.
+        assert box.extract("txt", paths[2], wall=10)[0].startswith("Candidate number 2")
+        assert not box.pending and box.buffer == b""
     finally:
         box.stop()
 

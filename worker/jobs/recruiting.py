@@ -23,10 +23,8 @@ def process_cv(cv_id: int) -> str:
         log.exception("CV %s: extraction crashed", cv_id)
         text, error = None, "corrupt"
     try:
-        # While this CV is scored and committed, the sandbox parses the next one of the batch.
-        upcoming = recruiting.next_queued_cv(cv)
-        if upcoming is not None:
-            files.prefetch(*upcoming)
+        # While this CV is scored and committed, the sandbox parses the next ones of the batch.
+        files.prefetch(recruiting.next_queued_cvs(cv))
     except Exception:  # an optimisation only: never let it fail the CV
         log.exception("CV %s: prefetch failed", cv_id)
     if error is not None or text is None:
