@@ -24,7 +24,7 @@ from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import Integer, bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -165,17 +165,33 @@ class RowPage(Pagination):
     ``count_stmt`` the statement counting all rows, ``build`` turns a list of rows into the items.
     """
 
+    def _page_params(self) -> dict[str, Any]:
+        return {
+            **self._query_args["params"],
+            "page_limit": self.per_page,
+            "page_offset": self._query_offset,
+        }
+
     def _query_items(self) -> list[Any]:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return self._query_args["build"](db.session.execute(stmt, self._query_args["params"]).all())
+        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
+        return self._query_args["build"](rows)
 
     def _query_count(self) -> int:
         count = db.session.scalar(self._query_args["count_stmt"], self._query_args["params"])
         return int(count or 0)
 
 
+def paged(stmt):
+    """``stmt`` with LIMIT/OFFSET as bound parameters, so a statement built once (and its
+    cache key, computed once) serves every page."""
+    return stmt.limit(bindparam("page_limit", type_=Integer)).offset(
+        bindparam("page_offset", type_=Integer)
+    )
+
+
 def row_page(stmt, count, build, *, page: int, per_page: int, params=None) -> RowPage:
-    """``stmt`` and ``count`` may be built once and cached: values go in ``params``."""
+    """``stmt`` (made with :func:`paged`) and ``count`` are built once and cached: values go
+    in ``params``."""
     return RowPage(
         page=page,
         per_page=per_page,
@@ -277,7 +293,7 @@ def _item_page_statements(has_q: bool, has_category: bool, status: str):
         if has_category:
             base = base.where(SupplyItem.category_id == bindparam("category_id"))
         out.append(_item_filters(base, status=status))
-    return out[0], out[1]
+    return paged(out[0]), out[1]
 
 
 def item_page(
@@ -838,6 +854,13 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
     on_order = _on_order_subquery()
     have = SupplyItem.on_hand + func.coalesce(on_order.c.qty, 0)
     use = func.coalesce(SupplyItem.daily_use, 0) * func.coalesce(Supplier.lead_time_days, 0)
+    # A necessary condition on the item's own columns (on order >= 0, lead time <= the longest
+    # any supplier has), checked before the joins: most items drop out of the scan here.
+    longest_lead = select(func.coalesce(func.max(Supplier.lead_time_days), 0)).scalar_subquery()
+    plausible = (
+        SupplyItem.on_hand - SupplyItem.reorder_point - 1
+        < func.coalesce(SupplyItem.daily_use, 0) * longest_lead
+    )
     stmt = (
         select(*columns, func.coalesce(on_order.c.qty, 0).label("on_order"))
         .select_from(SupplyItem)
@@ -845,6 +868,7 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
         .outerjoin(Supplier, Supplier.id == SupplyItem.supplier_id)
         .where(
             SupplyItem.active.is_(True),
+            plausible,
             have - SupplyItem.reorder_point - 1 < use,
             have - SupplyItem.par_level < use,
         )
@@ -868,7 +892,6 @@ _SUGGESTION_COLUMNS = (
     SupplyItem.on_hand,
     SupplyItem.daily_use,
     func.coalesce(Supplier.lead_time_days, 0).label("lead_time"),
-    SupplyItem.low_alerted_on,
 )
 
 
@@ -888,7 +911,7 @@ def _suggestion(row: Any) -> Suggestion:
         on_order=int(row.on_order or 0),
         daily_use=Decimal(row.daily_use) if row.daily_use is not None else None,
         lead_time=int(row.lead_time or 0),
-        low_alerted_on=row.low_alerted_on,
+        low_alerted_on=getattr(row, "low_alerted_on", None),  # only the daily job reads it
     )
     if s.daily_use and s.lead_time:
         s.extra = math.ceil(s.daily_use * s.lead_time)
@@ -899,7 +922,7 @@ def _suggestion(row: Any) -> Suggestion:
 
 def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
     """Every suggestion (or those of ``item_ids``), by supplier and name: one query."""
-    stmt = _suggestion_select(*_SUGGESTION_COLUMNS).order_by(
+    stmt = _suggestion_select(*_SUGGESTION_COLUMNS, SupplyItem.low_alerted_on).order_by(
         SupplyItem.supplier_id, SupplyItem.name, SupplyItem.id
     )
     if item_ids is not None:
@@ -912,8 +935,7 @@ class SuggestionPage(RowPage):
     stays a single query."""
 
     def _query_items(self) -> list[Any]:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        rows = db.session.execute(stmt, self._query_args["params"]).all()
+        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
         self._total = int(rows[0].total) if rows else None
         return [_suggestion(row) for row in rows]
 
@@ -940,7 +962,7 @@ def _suggestion_page_statements(by_supplier: bool):
         count = select(func.count()).select_from(
             _suggestion_select(SupplyItem.id).where(SupplyItem.supplier_id == supplier).subquery()
         )
-    return stmt, count
+    return paged(stmt), count
 
 
 def suggestion_page(*, supplier_id: int | None = None, page: int, per_page: int) -> RowPage:
@@ -1942,7 +1964,7 @@ def _queue_statements():
         .order_by(PurchaseOrder.submitted_at, PurchaseOrder.id)
     )
     count = select(func.count(PurchaseOrder.id)).where(PurchaseOrder.status == PENDING_APPROVAL)
-    return stmt, count
+    return paged(stmt), count
 
 
 def pending_queue(*, page: int, per_page: int) -> RowPage:
