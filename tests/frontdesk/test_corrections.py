@@ -16,7 +16,7 @@ from portal.models.base import utcnow
 from portal.models.frontdesk import Fax, Visit
 from portal.services import frontdesk
 from portal.services.frontdesk import FormInvalid
-from tests.frontdesk.conftest import HX, local_input
+from tests.frontdesk.conftest import HX, deliver_all, local_input
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PDF2 = b"%PDF-1.4\n% the right scan\ntrailer<<>>\n%%EOF\n"
@@ -240,7 +240,9 @@ def test_anonymous_htmx_edit_gets_401(client, visit, fax):
 # --- faxes ------------------------------------------------------------------------------------
 
 
-def test_fax_correction_service_audits_and_tells_the_new_recipient(fax, desk_user, bruno):
+def test_fax_correction_service_audits_and_tells_the_new_recipient(
+    fax, desk_user, bruno, smtp_sink, run_jobs
+):
     changes = frontdesk.update_fax(
         fax,
         actor=desk_user,
@@ -258,6 +260,9 @@ def test_fax_correction_service_audits_and_tells_the_new_recipient(fax, desk_use
     assert entry.changes == changes
     note = db.session.scalar(select(Notification).where(Notification.user_id == bruno.id))
     assert note.kind == "frontdesk.fax" and f"/faxes/{fax.id}/file" in note.url
+    # Through the outbox: Ana heard when it was logged, Bruno when it was corrected to him.
+    received = deliver_all(run_jobs, smtp_sink, 2)
+    assert sorted(m["X-Sink-Rcpts"] for m in received) == ["ana@example.com", "bruno@example.com"]
 
 
 def test_fax_correction_service_refusals(fax, desk_user, ana):
