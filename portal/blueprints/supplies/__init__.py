@@ -188,3 +188,18 @@ def po_number(order_id: int) -> str:
     from portal.models.supplies import order_number
 
     return order_number(order_id)
+
+
+@bp.app_template_filter("short_datetime")
+def short_datetime(value: Any) -> str:
+    """The ``datetime`` filter's text (short format, the request's locale and zone) from a
+    formatter looked up once per request: the approval queue shows one per row."""
+    from portal import formatting
+
+    if not value:
+        return ""
+    cache = request.environ if has_request_context() else {}
+    render = cache.get("portal.short_datetime")
+    if render is None:
+        render = cache["portal.short_datetime"] = formatting.datetime_formatter("short")
+    return render(value)

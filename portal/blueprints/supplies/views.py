@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -14,8 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import htmx
@@ -728,8 +729,17 @@ def order_resend(order_id: int):
 
 
 def _queue_labels(entries) -> dict[str, Any]:
-    """The queue's labels, translated once per page (each row repeats them)."""
+    """The queue's labels, translated once per locale and process (each row repeats them)."""
     line_counts = {e.line_count for e in entries}
+    return {
+        **_queue_texts(str(get_locale() or "en")),
+        "lines": {n: ngettext("%(num)d line", "%(num)d lines", n) for n in line_counts},
+    }
+
+
+@lru_cache(maxsize=8)
+def _queue_texts(locale: str) -> dict[str, str]:
+    """The fixed texts of the queue for ``locale`` (the catalogues do not change at run time)."""
     return {
         "order": _("Order"),
         "who": _("Supplier / requester"),
@@ -748,7 +758,6 @@ def _queue_labels(entries) -> dict[str, Any]:
         "approve_selected": _("Approve selected"),
         "nothing": _("Nothing waits for your approval."),
         "see_lines": _("Open the order to see its lines."),
-        "lines": {n: ngettext("%(num)d line", "%(num)d lines", n) for n in line_counts},
     }
 
 
