@@ -318,6 +318,38 @@ def test_same_email_is_flagged_as_duplicate_then_merged(
     assert db.session.scalar(select(func.count(Candidate.id))) == 1
 
 
+@pytest.mark.parametrize("match", ["phone", "email", "none"])
+def test_duplicates_by_phone_or_email_from_the_worker(app, opening, hr, add_application, match):
+    """The worker's lookup matches on either contact, and flags nothing when neither matches."""
+    from worker.jobs.recruiting import process_cv
+
+    earlier = add_application(
+        CV_WEAK,
+        name="Mariana Earlier",
+        email="mariana.araujo@example.com.br" if match == "email" else "other@example.com",
+        phone="+55 11 98765-4321" if match == "phone" else "+55 21 3333-4444",
+    )
+    earlier_candidate = earlier.candidate_id
+    cv = _store_raw(app, opening, hr, CV_PT.encode(), "txt")  # mariana.araujo@..., +5511987654321
+    with app.test_request_context():
+        assert process_cv(cv.id) == "scored"
+    db.session.expire_all()
+    newest = db.session.scalars(select(Application).order_by(Application.id.desc())).first()
+    if match == "none":
+        assert newest.duplicate_state is None and newest.duplicate_of_id is None
+    else:
+        assert newest.duplicate_state == "possible"
+        assert newest.duplicate_of_id == earlier_candidate
+        kinds = [e.kind for e in recruiting_timeline(newest)]
+        assert kinds == ["applied", "duplicate"]
+
+
+def recruiting_timeline(application):
+    from portal.services import recruiting
+
+    return recruiting.timeline(application)
+
+
 def test_keep_clears_the_duplicate_flag(client, login_as, hr, add_application):
     login_as(hr)
     add_application(CV_PT, email="a@example.com")
