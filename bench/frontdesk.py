@@ -570,7 +570,8 @@ def _report(
         "",
         "The POST logs a real call for another person, so each request also writes the "
         "notification, renders the e-mail into the outbox and enqueues the send after commit "
-        "(Redis db 12; no worker drains it during the run).",
+        f"({os.environ.get('BENCH_REDIS_URL', 'redis://127.0.0.1:6379/12')}; no worker drains "
+        "it during the run).",
         "",
     ]
     return "\n".join(lines)
