@@ -222,7 +222,8 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 11) -> Path:
 def measure_in_process(path: Path, workdir: Path, rounds: int = 30) -> dict[str, tuple[int, float]]:
     """Queries per page (must not grow with the data) and median ms through the test client.
 
-    The in-process timing leaves out gunicorn and wrk, so it stays readable on a busy machine.
+    The in-process timing (CPU time per request) leaves out gunicorn and wrk, so it stays
+    readable on a busy machine.
     """
     import os
 
@@ -235,21 +236,24 @@ def measure_in_process(path: Path, workdir: Path, rounds: int = 30) -> dict[str,
     app = create_app({**_config(workdir, path), "WTF_CSRF_ENABLED": False})
     out: dict[str, tuple[int, float]] = {}
     with app.app_context():
-        client = app.test_client()
-        user = db.session.scalar(db.select(User).where(User.email == MANAGER_EMAIL))
-        with client.session_transaction() as sess:
-            sess["_user_id"] = user.session_token
-            sess["_fresh"] = True
-        for name, url in PAGES.items():
-            seen: list[str] = []
+        token = db.session.scalar(db.select(User.session_token).where(User.email == MANAGER_EMAIL))
+        engine = db.engine
+    # No app context held across requests: each request loads the user and opens its session,
+    # as under gunicorn.
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = token
+        sess["_fresh"] = True
+    for name, url in PAGES.items():
+        seen: list[str] = []
 
-            def listener(*a, seen=seen):
-                seen.append(a[2])
+        def listener(*a, seen=seen):
+            seen.append(a[2])
 
-            event.listen(db.engine, "before_cursor_execute", listener)
-            status = client.get(url).status_code
-            event.remove(db.engine, "before_cursor_execute", listener)
-            out[name] = (len(seen) if status == 200 else -status, _median_ms(client, url, rounds))
+        event.listen(engine, "before_cursor_execute", listener)
+        status = client.get(url).status_code
+        event.remove(engine, "before_cursor_execute", listener)
+        out[name] = (len(seen) if status == 200 else -status, _median_ms(client, url, rounds))
     os.environ["BENCH_BASELINE_DB"] = str(workdir / "baseline.db")
     from bench.frontdesk import baseline_app
 
@@ -260,10 +264,10 @@ def measure_in_process(path: Path, workdir: Path, rounds: int = 30) -> dict[str,
 def _median_ms(client, url: str, rounds: int) -> float:
     client.get(url)  # warm
     times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
+    for _ in range(rounds):  # CPU time: what other load on a shared machine changes least
+        started = time.process_time()
         client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
 
 
@@ -288,6 +292,28 @@ def _login(base: str) -> str:
     opener.open(f"{base}/login", data=data).read()
     assert "Gerente Bench" in opener.open(f"{base}/supplies/approvals").read().decode()
     return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _cpu_seconds(proc) -> float:
+    """CPU time (user + system) of a gunicorn master and its workers, from /proc (Linux)."""
+    import os
+
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [proc.pid]
+    try:
+        with open(f"/proc/{proc.pid}/task/{proc.pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        return float("nan")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def run(args: argparse.Namespace) -> str:
@@ -317,18 +343,22 @@ def run(args: argparse.Namespace) -> str:
     try:
         portal_url = f"http://127.0.0.1:{portal_port}"
         cookie = _login(portal_url)
-        endpoints = {"baseline": (f"http://127.0.0.1:{base_port}/", None)}
-        endpoints.update({name: (portal_url + url, cookie) for name, url in PAGES.items()})
+        endpoints = {"baseline": (f"http://127.0.0.1:{base_port}/", None, baseline)}
+        endpoints.update({name: (portal_url + url, cookie, portal) for name, url in PAGES.items()})
         results: dict[str, list[dict]] = {name: [] for name in endpoints}
-        for url, ck in endpoints.values():  # warm up
+        for url, ck, _proc in endpoints.values():  # warm up
             _wrk(url, workdir, 1, ck)
         for rep in range(args.reps):
-            for name, (url, ck) in endpoints.items():
+            for name, (url, ck, proc) in endpoints.items():
+                before = _cpu_seconds(proc)
                 res = _wrk(url, workdir, args.duration, ck)
+                # CPU the server spent per request: unlike req/s, it does not depend on what
+                # else runs on a shared machine at that moment.
+                res["cpu_ms"] = (_cpu_seconds(proc) - before) * 1000 / max(res["requests"], 1)
                 results[name].append(res)
                 print(
                     f"rep {rep + 1} {name}: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms "
-                    f"non-2xx {res['non2xx']}"
+                    f"CPU {res['cpu_ms']:.2f} ms/request non-2xx {res['non2xx']}"
                 )
     finally:
         _stop(portal)
@@ -351,10 +381,11 @@ def _report(results: dict[str, list[dict]], measured: dict[str, tuple[int, float
         "gunicorn sync, 2 workers each; wrk 2 threads, 8 connections, loopback. Medians of the "
         "repetitions. Target: each page at least 50% of the baseline's req/s, same run.",
         "",
-        "| page | queries | req/s | p50 ms | p95 ms | p99 ms | vs baseline | in-process ms |"
-        " in-process vs baseline |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | queries | req/s | p50 ms | p95 ms | p99 ms | vs baseline | server CPU ms/req |"
+        " CPU vs baseline | in-process ms | in-process vs baseline |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    base_cpu = statistics.median(r["cpu_ms"] for r in results["baseline"])
     for name, runs in results.items():
         rps = statistics.median(r["rps"] for r in runs)
         p50 = statistics.median(r["p50"] for r in runs)
@@ -362,11 +393,17 @@ def _report(results: dict[str, list[dict]], measured: dict[str, tuple[int, float
         p99 = statistics.median(r["p99"] for r in runs)
         q, ms = measured.get(name, ("?", float("nan")))
         base_ms = measured["baseline"][1]
+        cpu = statistics.median(r["cpu_ms"] for r in runs)
         lines.append(
             f"| {name} | {q} | {rps:.0f} | {p50:.1f} | {p95:.1f} | {p99:.1f} | "
-            f"{100 * rps / base:.0f}% | {ms:.1f} | {100 * base_ms / ms:.0f}% |"
+            f"{100 * rps / base:.0f}% | {cpu:.2f} | {100 * base_cpu / cpu:.0f}% | {ms:.1f} | "
+            f"{100 * base_ms / ms:.0f}% |"
         )
     lines += [
+        "",
+        "Server CPU ms/req: CPU time of the gunicorn processes during each wrk run divided by "
+        "the requests served (medians); CPU vs baseline is the req/s ratio the page would reach "
+        "on an otherwise idle machine. In-process: median CPU time through the test client.",
         "",
         "The query counts do not depend on the data (tests/supplies/test_queries.py checks 5 vs "
         "50 rows); the suggestions for all items come from one set-based query "
