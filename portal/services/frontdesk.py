@@ -1554,27 +1554,29 @@ def add_request_comment(req: StaffRequest, *, author: User, body: str | None) ->
 # --- dashboard figures ------------------------------------------------------------------------
 
 
+def _count(table: Any, *conditions: Any) -> Any:
+    return select(func.count()).select_from(table).where(*conditions).scalar_subquery()
+
+
+_VISIT = Visit.__table__
+_REQUEST = StaffRequest.__table__
+
+# The front-desk card's five figures in one round trip, built once.
+_DESK_SUMMARY = select(
+    _count(_CALL, _C.created_at >= bindparam("since"), _C.status != VOID).label("calls_today"),
+    _count(_CALL, _C.status == OPEN).label("open_messages"),
+    _count(_CALL, _C.status == OPEN, _C.callback_due_at < bindparam("now")).label("overdue"),
+    _count(_VISIT, _VISIT.c.left_at.is_(None), _VISIT.c.voided_at.is_(None)).label("visitors"),
+    _count(_REQUEST, _REQUEST.c.status == NEW).label("untriaged"),
+)
+
+
 def desk_summary(now: datetime | None = None) -> dict[str, int]:
     now = now or utcnow()
-
-    def count(stmt: Select) -> int:
-        return db.session.scalar(stmt) or 0
-
-    return {
-        "calls_today": count(
-            select(func.count(Call.id)).where(
-                Call.created_at >= day_start(today_local(now)), Call.status != VOID
-            )
-        ),
-        "open_messages": count(select(func.count(Call.id)).where(Call.status == OPEN)),
-        "overdue": count(
-            select(func.count(Call.id)).where(Call.status == OPEN, Call.callback_due_at < now)
-        ),
-        "visitors": count(
-            select(func.count(Visit.id)).where(Visit.left_at.is_(None), Visit.voided_at.is_(None))
-        ),
-        "untriaged": count(select(func.count(StaffRequest.id)).where(StaffRequest.status == NEW)),
-    }
+    row = db.session.execute(
+        _DESK_SUMMARY, {"since": day_start(today_local(now)), "now": now}
+    ).one()
+    return {key: value or 0 for key, value in row._mapping.items()}
 
 
 def my_requests_summary(user: User, limit: int = 5) -> list[StaffRequest]:

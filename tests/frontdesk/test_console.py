@@ -201,3 +201,36 @@ def test_csv_export_escapes_formulas(client, login_as, desk_user, ana, log_call)
     assert '\'=HYPERLINK("http://evil")' in cells and "'+cmd" in cells
     assert "'@SUM(A1)" in cells and "'-minus" in cells and "Normal Name" in cells
     assert all(not c.startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_front_desk_card_counts(client, login_as, desk_user, ana, log_call):
+    from portal.services import frontdesk
+
+    log_call()  # an open message, today
+    overdue = log_call(outcome="callback", callback_due=local_input(timedelta(hours=1)))
+    overdue.callback_due_at = overdue.created_at - timedelta(minutes=5)
+    log_call(outcome="handled", for_whom="", message="")
+    void = log_call(caller_name="Logged twice")
+    frontdesk.void_call(void, actor=desk_user, reason="duplicate")
+    frontdesk.register_visit(
+        actor=desk_user, visitor_name="V", company=None, host="ana@example.com", badge_number=None
+    )
+    frontdesk.file_request(requester=ana, type="general", title="T", description="D")
+    db.session.commit()
+    assert frontdesk.desk_summary() == {
+        "calls_today": 3,
+        "open_messages": 2,
+        "overdue": 1,
+        "visitors": 1,
+        "untriaged": 1,
+    }
+    login_as(desk_user)
+    page = client.get("/").get_data(as_text=True)
+    for text in (
+        "3 calls today",
+        "Open messages: 2",
+        "Overdue callbacks: 1",
+        "Visitors in the building: 1",
+        "Untriaged requests: 1",
+    ):
+        assert text in page, text
