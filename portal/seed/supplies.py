@@ -135,6 +135,10 @@ def seed(ctx) -> None:
     _movements(items, usage, rng, back_office, others)
     _orders(items, suppliers, rng, back_office, manager, others)
     _absences(manager, back_office)
+    # What the daily low-stock job does first: suggestions allow for use during lead time.
+    from portal.services.supplies import refresh_daily_use
+
+    refresh_daily_use()
 
 
 def _movements(items, usage, rng, back_office, others) -> None:

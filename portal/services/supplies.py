@@ -793,7 +793,10 @@ class Suggestion:
         if not self.extra:
             return plain % values
         use = self.daily_use or Decimal("0")
-        text = str(int(use.to_integral_value())) if use >= 1 else f"{use:.1f}"
+        if use >= 1:
+            text = str(int(use.to_integral_value()))
+        else:  # small rates keep a significant digit: 0.4, 0.03
+            text = f"{use:.1f}" if use >= Decimal("0.1") else f"{use:.2f}"
         return with_lead % {
             **values,
             "use": text.replace(".", decimal_sign),

@@ -91,6 +91,8 @@ def test_a_fraction_of_a_unit_a_day_shows_one_decimal(app, back_office, catalogu
     assert s.extra == 2
     assert s.explanation.startswith("uses ~0.4/day, lead time 5 days → +2;")
     assert s.explain(*supplies.explanation_texts(), ",").startswith("uses ~0,4/day")
+    s.daily_use = Decimal("0.03")
+    assert s.explanation.startswith("uses ~0.03/day")
 
 
 def test_the_daily_job_refreshes_use(app, back_office, catalogue):
