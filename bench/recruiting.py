@@ -187,7 +187,7 @@ def generate_ranking(workdir: Path, apps: int) -> tuple[Path, int]:
     from portal import create_app
     from portal.extensions import db
     from portal.models import User, UserRole
-    from portal.models.recruiting import Application, Candidate, Opening
+    from portal.models.recruiting import Application, Candidate, Opening, summarise_evidence
     from portal.services import recruiting_scoring as scoring
 
     path = workdir / "ranking.db"
@@ -219,6 +219,7 @@ def generate_ranking(workdir: Path, apps: int) -> tuple[Path, int]:
             rows.append(
                 {"opening_id": opening.id, "candidate_id": i + 1, "stage": "new",
                  "score": max(0, ev["score"] - rng.randint(0, 40)), "evidence": ev,
+                 "rank_summary": summarise_evidence(ev),
                  "missing_must": scoring.missing_key(ev["missing"]), "years": ev["years"]}
             )  # fmt: skip
         db.session.execute(insert(Application), rows)

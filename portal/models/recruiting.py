@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal.models.base import utcnow
@@ -127,6 +127,28 @@ class Candidate(db.Model):
         return self.name
 
 
+def summarise_evidence(evidence: dict[str, Any] | None) -> dict[str, Any]:
+    """What the ranked list prints of an application's evidence, in compact form.
+
+    ``{"must": [[name, matched synonym or None, snippet]], "missing": [name],
+    "nice": [[name, weight]]}``: a third of the size of the full evidence (no date ranges,
+    points or nice-to-haves not found), so a page of 25 reads and decodes much less JSON.
+    """
+    ev = evidence or {}
+    return {
+        "must": [
+            [
+                m.get("name"),
+                m.get("matched") if m.get("matched") != m.get("name") else None,
+                m.get("snippet") or "",
+            ]
+            for m in ev.get("must", ())
+        ],
+        "missing": list(ev.get("missing", ())),
+        "nice": [[m.get("name"), m.get("weight", 1)] for m in ev.get("nice", ())],
+    }
+
+
 class Application(db.Model):
     __tablename__ = "recruiting_application"
     __table_args__ = (
@@ -147,6 +169,9 @@ class Application(db.Model):
     score: Mapped[int] = mapped_column(default=0)
     # The explanation of the score (see services/recruiting_scoring.py).
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # summarise_evidence(evidence), kept in step by the validator below (and by the worker's
+    # Core insert): what the ranked list reads instead of the whole evidence.
+    rank_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "|excel|sql|": names of missing must-haves, normalised, for the filter.
     missing_must: Mapped[str] = mapped_column(String(1000), default="")
     years: Mapped[float] = mapped_column(default=0.0)
@@ -170,6 +195,11 @@ class Application(db.Model):
     @property
     def is_final(self) -> bool:
         return self.stage in FINAL_STAGES
+
+    @validates("evidence")
+    def _summarise(self, _key: str, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        self.rank_summary = summarise_evidence(value)
+        return value
 
 
 class CVFile(db.Model):

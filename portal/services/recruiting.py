@@ -64,6 +64,7 @@ from portal.models.recruiting import (
     Scorecard,
     WorkingHours,
     interview_interviewer,
+    summarise_evidence,
 )
 from portal.services import audit, notifications, outbox
 from portal.services import recruiting_files as files
@@ -618,6 +619,7 @@ def ingest_cv(cv: ClaimedCV, text: str) -> int:
             "cv_text": text,
             "score": result["score"],
             "evidence": result,
+            "rank_summary": summarise_evidence(result),
             "years": result["years"],
             "missing_must": scoring.missing_key(result["missing"]),
             "duplicate_of_id": duplicate[0] if duplicate else None,
@@ -849,7 +851,7 @@ def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, 
             Application.stage,
             Application.years,
             Application.duplicate_state,
-            Application.evidence,
+            Application.rank_summary,
             Candidate.name,
         )
         .join(Candidate, Candidate.id == Application.candidate_id)
@@ -928,9 +930,9 @@ class RankedRow:
     final: bool
     duplicate: bool
     years: str  # "5.5 years of experience"
-    must: list[tuple[str, str | None, str]]  # (requirement, matched synonym if other, snippet)
-    missing: list[str]
-    nice: list[tuple[str, int]]  # (requirement, weight)
+    must: Sequence[Sequence[Any]]  # (requirement, matched synonym if other, snippet)
+    missing: Sequence[str]
+    nice: Sequence[Sequence[Any]]  # (requirement, weight)
 
 
 def stage_labels() -> dict[str, str]:
@@ -948,16 +950,11 @@ def ranked_rows(
     t_blind = _("Candidate #%(id)d", id=0).replace("0", "\x00")
     rows = []
     for a in applications:
-        ev = a.evidence or {}
+        summary = a.rank_summary or {}
         name = a.name
-        must = [
-            (
-                m["name"],
-                m["matched"] if m.get("matched") != m["name"] else None,
-                scoring.redact(m["snippet"], name) if blind else m["snippet"],
-            )
-            for m in ev.get("must", ())
-        ]
+        must = summary.get("must", ())
+        if blind:
+            must = [(req, matched, scoring.redact(snippet, name)) for req, matched, snippet in must]
         stage = a.stage
         rows.append(
             RankedRow(
@@ -973,8 +970,8 @@ def ranked_rows(
                 duplicate=a.duplicate_state == "possible",
                 years=t_years.replace("\x00", str(a.years)),
                 must=must,
-                missing=list(ev.get("missing", ())),
-                nice=[(m["name"], m.get("weight", 1)) for m in ev.get("nice", ())],
+                missing=summary.get("missing", ()),
+                nice=summary.get("nice", ()),
             )
         )
     return rows
