@@ -352,3 +352,38 @@ def test_add_candidate_by_hand_validates_phone(client, login_as, make_user, open
     application = db.session.scalar(select(Application))
     assert application.candidate.phone == "+5511912345678"
     assert application.score > 50
+
+
+def test_ranked_list_follows_a_rescore_and_the_worker(
+    app, client, login_as, hr, opening, three, run_jobs
+):
+    """The list prints the compact evidence: it must change when the requirements change, and
+    CVs scored by the worker (Core insert) must show their evidence too."""
+    login_as(hr)
+    opening_id = opening.id
+    url = f"/recruiting/openings/{opening_id}"
+    assert "Kubernetes" not in client.get(url).get_data(as_text=True)
+    response = client.post(
+        f"/recruiting/openings/{opening_id}/edit",
+        data={
+            "title": "Analista financeiro",
+            "status": "open",
+            "must_haves": "Excel: planilhas, spreadsheets\nKubernetes",
+            "nice_to_haves": "",
+            "min_years": "3",
+            "interviewer_ids": [str(hr.id)],
+        },
+    )
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("✗ Kubernetes") == 3  # nobody has it: missing on every row
+    assert "✓ Conciliação bancária" not in page  # no longer required
+    client.post(
+        f"{url}/upload",
+        data={"files": [(io.BytesIO(make_pdf(CV_PT)), "again.pdf")]},
+        content_type="multipart/form-data",
+    )
+    run_jobs()
+    page = client.get(url).get_data(as_text=True)
+    assert page.count("✗ Kubernetes") == 4
+    assert page.count("planilhas avançadas") >= 2  # the new CV's snippet for Excel, too
