@@ -144,7 +144,7 @@ def _common(*, page: bool = True) -> dict[str, Any]:
 # --- console ----------------------------------------------------------------------------------
 
 
-def _console(form: CallForm, *, status: int = 200, fresh_fields: Markup | None = None) -> Response:
+def _console(form: FlaskForm, *, status: int = 200, fresh_fields: Markup | None = None) -> Response:
     filters = desk.CallFilters.from_args(request.args)
     page = desk.call_page(filters, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     full = not htmx.wants_fragment()
@@ -164,7 +164,8 @@ def _console(form: CallForm, *, status: int = 200, fresh_fields: Markup | None =
 @desk_bp.get("/")
 @requires("calls.log")
 def console():
-    return _console(CallForm(), fresh_fields=_fresh_call_fields())
+    # The empty fields come pre-rendered; the form itself only adds its CSRF token.
+    return _console(FlaskForm(), fresh_fields=_fresh_call_fields())
 
 
 def _call_input(form: CallForm) -> desk.CallInput:
