@@ -5,6 +5,8 @@
 - ix_purchase_order_category_spend (category_id, approved_at, status, total) replaces
   ix_purchase_order_category_approved: the monthly budget meters read only the index;
 - ix_supply_item_active_name: the item list (active items by name) and its count;
+- ix_purchase_order_created, ix_purchase_order_status_created: the purchase-order list newest
+  first (all, or one status) without sorting years of orders;
 - supply_item.daily_use: average daily use over the last 90 days (issue movements), refreshed
   once a day by the low-stock job, so lead-time-aware suggestions stay one query over items.
 
@@ -35,10 +37,16 @@ def upgrade():
             unique=False,
         )
         batch_op.drop_index("ix_purchase_order_category_approved")
+        batch_op.create_index("ix_purchase_order_created", ["created_at", "id"], unique=False)
+        batch_op.create_index(
+            "ix_purchase_order_status_created", ["status", "created_at"], unique=False
+        )
 
 
 def downgrade():
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
+        batch_op.drop_index("ix_purchase_order_status_created")
+        batch_op.drop_index("ix_purchase_order_created")
         batch_op.create_index(
             "ix_purchase_order_category_approved", ["category_id", "approved_at"], unique=False
         )

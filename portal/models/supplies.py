@@ -233,6 +233,9 @@ class PurchaseOrder(db.Model):
         Index("ix_purchase_order_category_spend", "category_id", "approved_at", "status", "total"),
         # "Approved on your behalf" on the approval queue.
         Index("ix_purchase_order_on_behalf_approved", "on_behalf_of_id", "approved_at"),
+        # The order list, newest first: all orders, or one status.
+        Index("ix_purchase_order_created", "created_at", "id"),
+        Index("ix_purchase_order_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

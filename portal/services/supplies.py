@@ -1074,6 +1074,7 @@ def _order_filters(stmt, *, status: str = "", q: str = ""):
 
 
 def list_orders(*, status: str = "", q: str = ""):
+    """Newest first: index (created_at, id), or (status, created_at) for one status."""
     stmt = select(PurchaseOrder).order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
     return _order_filters(stmt, status=status, q=q)
 
