@@ -275,6 +275,7 @@ PAGES = {
     "approval queue": "/supplies/approvals",
     "item list": "/supplies/items",
     "reorder suggestions": "/supplies/suggestions",
+    "purchase orders": "/supplies/orders",
 }
 
 

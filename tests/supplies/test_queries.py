@@ -65,6 +65,15 @@ def _grow(catalogue, requester, n: int) -> None:
     db.session.commit()
 
 
+URLS = (
+    "/supplies/approvals",
+    "/supplies/items",
+    "/supplies/suggestions",
+    "/supplies/orders",
+    "/supplies/orders?status=pending_approval",
+)
+
+
 def test_constant_queries_on_queue_items_and_suggestions(
     app, client, login_as, manager, back_office, catalogue
 ):
@@ -72,7 +81,7 @@ def test_constant_queries_on_queue_items_and_suggestions(
     counts = {}
     for n in (5, 50):
         _grow(catalogue, back_office, n)
-        for url in ("/supplies/approvals", "/supplies/items", "/supplies/suggestions"):
+        for url in URLS:
             with count_queries() as seen:
                 resp = client.get(url)
             assert resp.status_code == 200
@@ -81,5 +90,5 @@ def test_constant_queries_on_queue_items_and_suggestions(
         assert client.get("/supplies/approvals").get_data(as_text=True).count(
             'class="queue-row"'
         ) == min(n, 25)
-    for url in ("/supplies/approvals", "/supplies/items", "/supplies/suggestions"):
+    for url in URLS:
         assert counts[(url, 5)] == counts[(url, 50)], (url, counts)
