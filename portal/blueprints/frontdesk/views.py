@@ -138,6 +138,7 @@ def _common(*, page: bool = True) -> dict[str, Any]:
         "now": utcnow(),
         "staff_datalist": _staff_datalist() if page else Markup(""),
         "call_url": _url_around_id("frontdesk.desk.call_detail", "call_id"),
+        "viewer": current_user._get_current_object(),  # rows ask once, not through the proxy
     }
 
 
@@ -486,7 +487,9 @@ def update_visit(visit_id: int):
             if htmx.wants_fragment():
                 # The corrected row replaces the form; "in the building" follows out of band.
                 context = _common(page=False)
-                row = render_template("frontdesk/_partials/_visit_row.html", v=visit, **context)
+                row = render_template(
+                    "frontdesk/_partials/_visit_rows.html", visits=[visit], **context
+                )
                 inside = render_template(
                     "frontdesk/_partials/_in_building.html",
                     inside=desk.visitors_in_building(),
@@ -644,7 +647,7 @@ def update_fax(fax_id: int):
             if htmx.wants_fragment():
                 return make_response(
                     render_template(
-                        "frontdesk/_partials/_fax_row.html", f=fax, **_common(page=False)
+                        "frontdesk/_partials/_fax_rows.html", faxes=[fax], **_common(page=False)
                     )
                 )
             flash(_("Fax corrected."), "success")
