@@ -14,8 +14,8 @@ Revision ID: 0006
 Revises: 0005
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
@@ -25,7 +25,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("supply_item", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("daily_use", sa.Numeric(precision=10, scale=3), nullable=True))
+        batch_op.add_column(
+            sa.Column("daily_use", sa.Numeric(precision=10, scale=3), nullable=True)
+        )
         batch_op.create_index("ix_supply_item_active_name", ["active", "name"], unique=False)
     with op.batch_alter_table("purchase_order", schema=None) as batch_op:
         batch_op.create_index(
