@@ -358,7 +358,7 @@ def run(args: argparse.Namespace) -> str:
     lines += [
         "",
         f"Queries per ranked page: {q_big} with {args.apps} applications, {q_small} with 30 "
-        "(constant: the page, the count, the opening and its people, the signed-in user).",
+        "(constant: the signed-in user, the opening, the count, the page of rows).",
         "",
         "Goal: ranked page >= 0.50 of the baseline.",
         "",
