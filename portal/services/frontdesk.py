@@ -442,22 +442,16 @@ def caller_lookup(raw_phone: str | None) -> dict[str, Any] | None:
         return None
     if phone is None:
         return None
-    last = db.session.execute(
-        select(Call.caller_name, Call.company, Call.created_at)
-        .where(Call.phone == phone, Call.voided_at.is_(None))
-        .order_by(Call.created_at.desc())
-        .limit(1)
-    ).first()
+    last = db.session.execute(_LAST_CALLER, {"phone": phone}).first()
     if last is None:
         return {"phone": phone, "known": False}
-    count = db.session.scalar(select(func.count(Call.id)).where(Call.phone == phone)) or 0
     return {
         "phone": phone,
         "known": True,
         "name": last.caller_name,
         "company": last.company,
         "last_at": last.created_at,
-        "count": count,
+        "count": last.count or 0,
     }
 
 
@@ -576,6 +570,25 @@ def _with_people(stmt: Select, *relationships: Any) -> Select:
 
 _CALL = Call.__table__
 _C = _CALL.c
+
+# Typed-ahead on every pause while a number is keyed in: one prebuilt query, the most recent
+# (not voided) call from the number and how many calls came from it in all.
+_LAST_CALLER = (
+    select(
+        _C.caller_name,
+        _C.company,
+        _C.created_at,
+        select(func.count())
+        .select_from(_CALL)
+        .where(_C.phone == bindparam("phone"))
+        .correlate(None)  # its own scan of the table, not the outer row
+        .scalar_subquery()
+        .label("count"),
+    )
+    .where(_C.phone == bindparam("phone"), _C.voided_at.is_(None))
+    .order_by(_C.created_at.desc())
+    .limit(1)
+)
 
 
 def _call_filter(filters: CallFilters, now: datetime) -> tuple[tuple[str, ...], dict[str, Any]]:
