@@ -149,6 +149,22 @@ def test_retention_from_the_environment_and_zero_keeps_everything(
     assert db.session.scalar(select(func.count(CVFile.id))) == 2
 
 
+def test_retention_job_forgets_old_form_tokens(app, hr):
+    from portal.models.recruiting import FormToken
+    from worker.jobs.recruiting import purge_expired_cvs
+
+    now = datetime.now(UTC)
+    db.session.add_all(
+        [
+            FormToken(token="o" * 32, user_id=hr.id, kind="upload", created_at=now - timedelta(2)),
+            FormToken(token="n" * 32, user_id=hr.id, kind="upload", created_at=now),
+        ]
+    )
+    db.session.commit()
+    purge_expired_cvs()
+    assert db.session.scalars(select(FormToken.token)).all() == ["n" * 32]
+
+
 def test_cron_registers_the_retention_job():
     from rq import cron as rq_cron
 
