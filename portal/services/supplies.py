@@ -914,7 +914,7 @@ def _suggestion(row: Any) -> Suggestion:
         on_order=int(row.on_order or 0),
         daily_use=Decimal(row.daily_use) if row.daily_use is not None else None,
         lead_time=int(row.lead_time or 0),
-        low_alerted_on=getattr(row, "low_alerted_on", None),  # only the daily job reads it
+        low_alerted_on=None,  # set by suggestions() for the daily job
     )
     if s.daily_use and s.lead_time:
         s.extra = math.ceil(s.daily_use * s.lead_time)
@@ -930,7 +930,12 @@ def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
     )
     if item_ids is not None:
         stmt = stmt.where(SupplyItem.id.in_(list(item_ids)))
-    return [_suggestion(row) for row in db.session.execute(stmt)]
+    out = []
+    for row in db.session.execute(stmt):
+        s = _suggestion(row)
+        s.low_alerted_on = row.low_alerted_on
+        out.append(s)
+    return out
 
 
 class SuggestionPage(RowPage):

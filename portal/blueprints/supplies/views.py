@@ -358,19 +358,20 @@ SUGGESTIONS_PER_PAGE = 50
 def _suggestions_page(errors: dict[str, str], status: int = 200):
     """The suggestions page: 50 a page (optionally one supplier's), labels translated once."""
     from babel.numbers import get_decimal_symbol
-    from flask_babel import get_locale
 
     supplier_id = _int_arg("supplier")
     page = supplies.suggestion_page(
         supplier_id=supplier_id, page=page_arg(), per_page=SUGGESTIONS_PER_PAGE
     )
-    plain, with_lead = supplies.explanation_texts()
+    # Each row's explanation, from texts translated once (cheaper here than a call per row
+    # from the template).
+    texts = (*supplies.explanation_texts(), get_decimal_symbol(get_locale() or "en"))
     return render_template(
         "supplies/suggestions.html",
         page=page,
+        rows=[(s, s.explain(*texts)) for s in page.items],
         supplier_id=supplier_id,
         suppliers=supplies.supplier_choices(),
-        explain=(plain, with_lead, get_decimal_symbol(get_locale() or "en")),
         item_url=_url_pattern("supplies.item", "item_id"),
         errors=errors,
     ), status
