@@ -96,6 +96,18 @@ def from_environment() -> dict[str, Any]:
         # Seconds between two runs of the outbox sweeper (read by worker/cron.py).
         "PORTAL_SWEEP_INTERVAL": _int("PORTAL_SWEEP_INTERVAL", Defaults.PORTAL_SWEEP_INTERVAL),
     }
+    # Recruiting (read where used, environment as fallback; listed here so every setting is in
+    # one place): virus scanner command and its timeout, daily upload quota per person, days a
+    # rejected/withdrawn candidate's CV files are kept (0 = keep).
+    for key, variable in (
+        ("CV_AV_COMMAND", "PORTAL_AV_COMMAND"),
+        ("CV_AV_TIMEOUT", "PORTAL_AV_TIMEOUT"),
+        ("CV_DAILY_FILES", "PORTAL_CV_DAILY_FILES"),
+        ("CV_DAILY_MB", "PORTAL_CV_DAILY_MB"),
+        ("CV_RETENTION_DAYS", "PORTAL_CV_RETENTION_DAYS"),
+    ):
+        if env.get(variable):
+            cfg[key] = env[variable]
     secret = env.get("SECRET_KEY", "")
     if secret:
         cfg["SECRET_KEY"] = secret
