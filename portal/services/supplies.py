@@ -881,6 +881,7 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
     return stmt
 
 
+# In the order of Suggestion's first fields (rows are unpacked positionally).
 _SUGGESTION_COLUMNS = (
     SupplyItem.id.label("item_id"),
     SupplyItem.name,
@@ -899,22 +900,15 @@ _SUGGESTION_COLUMNS = (
 
 
 def _suggestion(row: Any) -> Suggestion:
+    """Build from a row of ``_SUGGESTION_COLUMNS`` + one extra column + on_order (last);
+    positional, as this runs for every row of the page."""
+    daily_use = row[11]
     s = Suggestion(
-        item_id=row.item_id,
-        name=row.name,
-        sku=row.sku,
-        unit=row.unit,
-        pack_size=row.pack_size,
-        unit_cost=row.unit_cost,
-        reorder_point=row.reorder_point,
-        par_level=row.par_level,
-        supplier_id=row.supplier_id,
-        supplier=row.supplier,
-        on_hand=row.on_hand,
-        on_order=int(row.on_order or 0),
-        daily_use=Decimal(row.daily_use) if row.daily_use is not None else None,
-        lead_time=int(row.lead_time or 0),
-        low_alerted_on=None,  # set by suggestions() for the daily job
+        *row[:11],
+        int(row[-1] or 0),  # on_order
+        daily_use if daily_use is None or isinstance(daily_use, Decimal) else Decimal(daily_use),
+        int(row[12] or 0),  # lead_time
+        None,  # low_alerted_on: set by suggestions() for the daily job
     )
     if s.daily_use and s.lead_time:
         s.extra = math.ceil(s.daily_use * s.lead_time)
