@@ -1072,10 +1072,58 @@ def _order_filters(stmt, *, status: str = "", q: str = ""):
     return stmt
 
 
-def list_orders(*, status: str = "", q: str = ""):
-    """Newest first: index (created_at, id), or (status, created_at) for one status."""
-    stmt = select(PurchaseOrder).order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
-    return _order_filters(stmt, status=status, q=q)
+@lru_cache(maxsize=16)
+def _order_page_statements(status_kind: str, q_kind: str):
+    """The order list's row and count statements for one filter shape, built once.
+
+    ``status_kind``: "" (all), "open" or "one"; ``q_kind``: "" , "number" or "supplier".
+    """
+    requester = aliased(User)
+    stmt = (
+        select(
+            PurchaseOrder.id,
+            Supplier.name.label("supplier"),
+            requester.name.label("requester"),
+            PurchaseOrder.created_at,
+            PurchaseOrder.total,
+            PurchaseOrder.status,
+        )
+        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
+        .join(requester, requester.id == PurchaseOrder.requester_id)
+        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc())
+    )
+    count = select(func.count(PurchaseOrder.id))
+    out = []
+    for base in (stmt, count):
+        if status_kind == "open":
+            base = base.where(PurchaseOrder.status.in_(OPEN_STATUSES))
+        elif status_kind == "one":
+            base = base.where(PurchaseOrder.status == bindparam("status"))
+        if q_kind == "number":
+            base = base.where(PurchaseOrder.id == bindparam("order_id"))
+        elif q_kind == "supplier":
+            base = base.where(
+                PurchaseOrder.supplier_id.in_(
+                    select(Supplier.id).where(Supplier.name.ilike(bindparam("like")))
+                )
+            )
+        out.append(base)
+    return paged(out[0]), out[1]
+
+
+def order_page(*, status: str = "", q: str = "", page: int, per_page: int) -> RowPage:
+    """One page of the purchase-order list as rows (id, supplier, requester, created_at, total,
+    status), newest first, with the same filters as the CSV export: two queries."""
+    status_kind = "open" if status == "open" else ("one" if status else "")
+    term = q.strip().upper().removeprefix("PO-")
+    q_kind = "" if not term else ("number" if term.isdigit() else "supplier")
+    stmt, count = _order_page_statements(status_kind, q_kind)
+    params = {
+        "status": status,
+        "order_id": int(term) if q_kind == "number" else None,
+        "like": f"%{term}%",
+    }
+    return row_page(stmt, count, list, page=page, per_page=per_page, params=params)
 
 
 ORDER_CSV_COLUMNS = [

@@ -24,7 +24,13 @@ from portal.blueprints.supplies import bp
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.models import User
-from portal.models.supplies import MOVEMENT_LABELS, ORDER_STATUSES, STATUS_LABELS, SupplyItem
+from portal.models.supplies import (
+    MOVEMENT_LABELS,
+    ORDER_STATUSES,
+    STATUS_LABELS,
+    STATUS_TONES,
+    SupplyItem,
+)
 from portal.pagination import page_arg, paginate
 from portal.security import requires
 from portal.services import supplies
@@ -497,7 +503,9 @@ def count_post(count_id: int):
 def orders():
     status = request.args.get("status", "")
     q = request.args.get("q", "")
-    page = paginate(supplies.list_orders(status=status, q=q))
+    page = supplies.order_page(
+        status=status, q=q, page=page_arg(), per_page=current_app.config["PAGE_SIZE"]
+    )
     return htmx.render(
         "supplies/orders.html",
         "supplies/_partials/_order_rows.html",
@@ -505,7 +513,9 @@ def orders():
         status=status,
         q=q,
         statuses=ORDER_STATUSES,
-        labels=STATUS_LABELS,
+        labels={s: str(label) for s, label in STATUS_LABELS.items()},
+        tones=STATUS_TONES,
+        order_url=_url_pattern("supplies.order"),
     )
 
 
