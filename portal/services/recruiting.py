@@ -23,8 +23,9 @@ from flask import current_app, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from icalendar import Calendar, Event, vCalAddress, vText
+from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
@@ -32,7 +33,7 @@ from sqlalchemy.orm import lazyload
 from portal.enqueue import enqueue_after_commit
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
-from portal.models import User
+from portal.models import Department, User
 from portal.models.base import utcnow
 from portal.models.recruiting import (
     CANCELLED,
@@ -809,18 +810,32 @@ def resolve_duplicate(application: Application, *, action: str, actor: User) -> 
 # --- screening ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RankQuery:
-    """The ranked list's page query and count query, with their parameters."""
+@dataclass(frozen=True, slots=True)
+class OpeningHeader:
+    """What the ranked page prints about its opening (read with the count, in one statement)."""
 
-    select: Select
-    count: Select
-    params: dict[str, Any]
+    id: int
+    title: str
+    status: str
+    location: str
+    min_years: int
+    requirements: list[dict[str, Any]]
+    department_name: str | None
+    hiring_manager_name: str | None
+
+    @property
+    def must_haves(self) -> list[dict[str, Any]]:
+        return [r for r in self.requirements or [] if r.get("kind") == "must"]
+
+    @property
+    def nice_to_haves(self) -> list[dict[str, Any]]:
+        return [r for r in self.requirements or [] if r.get("kind") != "must"]
 
 
 @lru_cache(maxsize=64)
 def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, Select]:
-    """Build (page, count) once per filter shape; values travel as bound parameters.
+    """Build (header with count, page of rows) once per filter shape; values are bound
+    parameters (opening_id, stage, min_score, missing, limit, offset).
 
     ``stage`` is "" (all), "active" or "one"; ``missing`` is "", "none" or "one".
     """
@@ -839,10 +854,28 @@ def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, 
         # rejected, withdrawn)" with three short seeks, while "stage NOT IN (...)" tests every
         # one of the opening's 10,000 index entries (5x slower on SQLite).
         final = total.where(Application.stage.in_(sorted(FINAL_STAGES)))
-        count = select(total.scalar_subquery() - final.scalar_subquery())
+        count = total.scalar_subquery() - final.scalar_subquery()
         terms.append(Application.stage.notin_(sorted(FINAL_STAGES)))
     else:
-        count = total
+        count = total.scalar_subquery()
+    # The opening's header and the count in one round trip (an uncorrelated subquery, evaluated
+    # once); no ORM objects: the page only prints these values.
+    header = (
+        select(
+            Opening.id,
+            Opening.title,
+            Opening.status,
+            Opening.location,
+            Opening.min_years,
+            Opening.requirements,
+            Department.name,
+            User.name,
+            count.label("total"),
+        )
+        .outerjoin(Department, Department.id == Opening.department_id)
+        .outerjoin(User, User.id == Opening.hiring_manager_id)
+        .where(Opening.id == bindparam("opening_id"))
+    )
     # Only what the list prints, as plain rows: no ORM objects to build for 25 applications.
     page = (
         select(
@@ -858,23 +891,49 @@ def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, 
         .where(*terms)
         # (score, id) both descending: SQLite/PostgreSQL walk the rank index backwards.
         .order_by(Application.score.desc(), Application.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return page, count
+    return header, page
 
 
-def ranked_query(
-    opening: Opening,
+class RankedPage(Pagination):
+    """A page of the ranked list whose items and total were read by ``ranked_page``."""
+
+    def __init__(self, *, page: int, per_page: int, items: list[Any], total: int) -> None:
+        self._items, self._total = items, total
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self) -> list[Any]:
+        return self._items
+
+    def _query_count(self) -> int:
+        return self._total
+
+
+def ranked_page(
+    opening_id: int,
     *,
     stage: str = "",
     min_score: int | None = None,
     missing: str = "",
-) -> RankQuery:
-    """Applications of an opening, best score first, with the candidate's name; and their count.
+    page: int = 1,
+    per_page: int | None = None,
+) -> tuple[OpeningHeader, RankedPage]:
+    """The opening's header and the requested page of its applications, best score first.
 
-    ``stage``: "" for all, "active" for those not hired/rejected/withdrawn, or one stage.
-    ``missing``: "" any, "none" (every must-have matched) or a must-have's name.
+    Two statements whatever the number of applications (header + count, then the page; the
+    page is not read when it lies past the end).  ``stage``: "" for all, "active" for those
+    not hired/rejected/withdrawn, or one stage.  ``missing``: "" any, "none" (every must-have
+    matched) or a must-have's name.  Raises NotFound for an unknown opening.
     """
-    params: dict[str, Any] = {"opening_id": opening.id}
+    per_page = min(per_page or current_app.config["PAGE_SIZE"], 200)
+    page = max(1, page)
+    params: dict[str, Any] = {
+        "opening_id": opening_id,
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
     stage_kind = "active" if stage == "active" else ("one" if stage in STAGES else "")
     if stage_kind == "one":
         params["stage"] = stage
@@ -883,38 +942,17 @@ def ranked_query(
     missing_kind = "none" if missing == "none" else ("one" if missing else "")
     if missing_kind == "one":
         params["missing"] = f"|{scoring.fold(missing)}|"
-    page, count = _rank_statements(stage_kind, bool(min_score), missing_kind)
-    return RankQuery(page, count, params)
-
-
-class _RankPagination(SelectPagination):
-    """Pages ``ranked_query``: its own cheap count, plain rows, bound parameters."""
-
-    def __init__(self, *, query: RankQuery, **kwargs: Any) -> None:
-        self._rank = query
-        super().__init__(select=query.select, **kwargs)
-
-    def _query_count(self) -> int:
-        session = self._query_args["session"]
-        return int(session.scalar(self._rank.count, self._rank.params) or 0)
-
-    def _query_items(self) -> list[Any]:
-        stmt = self._rank.select.limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(stmt, self._rank.params))
-
-
-def paginate_ranked(query: RankQuery) -> SelectPagination:
-    """The requested page of ``ranked_query`` (two queries whatever the size)."""
-    from portal.pagination import page_arg
-
-    return _RankPagination(
-        query=query,
-        session=db.session(),
-        page=page_arg(),
-        per_page=current_app.config["PAGE_SIZE"],
-        max_per_page=200,
-        error_out=False,
-    )
+    header_stmt, page_stmt = _rank_statements(stage_kind, bool(min_score), missing_kind)
+    # Core execution on the session's connection (same transaction): nothing here needs the
+    # ORM's result processing.
+    connection = db.session.connection()
+    row = connection.execute(header_stmt, params).first()
+    if row is None:
+        raise NotFound(_("This opening does not exist."))
+    *fields, total = row
+    header = OpeningHeader(*fields)
+    items = list(connection.execute(page_stmt, params)) if params["offset"] < total else []
+    return header, RankedPage(page=page, per_page=per_page, items=items, total=int(total))
 
 
 @dataclass(frozen=True, slots=True)
@@ -930,9 +968,7 @@ class RankedRow:
     final: bool
     duplicate: bool
     years: str  # "5.5 years of experience"
-    must: Sequence[Sequence[Any]]  # (requirement, matched synonym if other, snippet)
-    missing: Sequence[str]
-    nice: Sequence[Sequence[Any]]  # (requirement, weight)
+    evidence: Markup  # the <ul class="evidence"> of matched, missing and nice-to-have items
 
 
 def stage_labels() -> dict[str, str]:
@@ -940,21 +976,83 @@ def stage_labels() -> dict[str, str]:
     return {k: str(v) for k, v in STAGE_LABELS.items()}
 
 
+class _EvidenceHTML:
+    """Writes a row's evidence list from its ``rank_summary``.
+
+    The markup of a requirement (matched, missing, the nice-to-have chips) depends only on the
+    opening's requirement names, which repeat on every row: each is escaped and formatted
+    once per page and reused; per row only the CV snippets are escaped.
+    """
+
+    def __init__(self) -> None:
+        self.t_as = str(escape(_("as “%(term)s”", term="\x00")))
+        self.t_missing = str(escape(_("not found in the CV")))
+        self.t_nice = str(escape(_("Nice-to-have:")))
+        self.heads: dict[tuple[str, str | None], str] = {}
+        self.missing: dict[str, str] = {}
+        self.nice: dict[tuple[tuple[str, Any], ...], str] = {}
+
+    def head(self, name: str, matched: str | None) -> str:
+        key = (name, matched)
+        out = self.heads.get(key)
+        if out is None:
+            out = f'<li class="ev-ok"><strong>✓ {escape(name)}</strong>'
+            if matched:
+                as_ = self.t_as.replace("\x00", str(escape(matched)))
+                out += f' <span class="muted">({as_})</span>'
+            self.heads[key] = out
+        return out
+
+    def __call__(self, summary: dict[str, Any], snippets: Sequence[str] | None = None) -> Markup:
+        """``snippets`` replaces the summary's own (blind review passes redacted ones)."""
+        parts = ['<ul class="evidence">']
+        must = summary.get("must") or ()
+        for i, (name, matched, snippet) in enumerate(must):
+            if snippets is not None:
+                snippet = snippets[i]
+            parts.append(self.head(name, matched))
+            if snippet:
+                parts.append(f" — <q>{escape(snippet)}</q>")
+            parts.append("</li>")
+        for name in summary.get("missing") or ():
+            out = self.missing.get(name)
+            if out is None:
+                out = self.missing[name] = (
+                    f'<li class="ev-missing"><strong>✗ {escape(name)}</strong>'
+                    f" — {self.t_missing}</li>"
+                )
+            parts.append(out)
+        nice = summary.get("nice")
+        if nice:
+            key = tuple((n, w) for n, w in nice)
+            out = self.nice.get(key)
+            if out is None:
+                chips = "".join(
+                    f'<span class="chip">{escape(n)} ×{escape(w)}</span>' for n, w in key
+                )
+                out = self.nice[key] = f'<li class="ev-nice">{self.t_nice} {chips}</li>'
+            parts.append(out)
+        parts.append("</ul>")
+        return Markup("".join(parts))
+
+
 def ranked_rows(
     applications: Sequence[Any], *, blind: bool, labels: dict[str, str] | None = None
 ) -> list[RankedRow]:
-    """Prepare a page of ``list_ranked`` rows for printing (translations done once per page)."""
+    """Prepare a page of ``ranked_page`` rows for printing (translations done once per page)."""
     labels = labels or stage_labels()
     # gettext once with a placeholder; each row fills in its value.
     t_years = _("%(years)s years of experience", years="\x00")
     t_blind = _("Candidate #%(id)d", id=0).replace("0", "\x00")
+    evidence = _EvidenceHTML()
     rows = []
     for a in applications:
         summary = a.rank_summary or {}
         name = a.name
-        must = summary.get("must", ())
+        snippets = None
         if blind:
-            must = [(req, matched, scoring.redact(snippet, name)) for req, matched, snippet in must]
+            redact = scoring.redactor(name)
+            snippets = [redact(snippet) for _n, _m, snippet in summary.get("must") or ()]
         stage = a.stage
         rows.append(
             RankedRow(
@@ -969,9 +1067,7 @@ def ranked_rows(
                 final=stage in FINAL_STAGES,
                 duplicate=a.duplicate_state == "possible",
                 years=t_years.replace("\x00", str(a.years)),
-                must=must,
-                missing=summary.get("missing", ()),
-                nice=summary.get("nice", ()),
+                evidence=evidence(summary, snippets),
             )
         )
     return rows

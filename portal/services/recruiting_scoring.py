@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from itertools import accumulate
@@ -396,6 +397,7 @@ def missing_key(names: list[str]) -> str:
 
 # --- blind review --------------------------------------------------------------------------
 
+# Keep _CUE_WORDS (below) in step: the words each alternative cannot match without.
 _CUES = [
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",  # e-mail
     r"\+?\d[\d\s().-]{7,}\d",  # phone
@@ -405,13 +407,62 @@ _CUES = [
     r"\s*:?\s*[\w/.-]+",
     r"\b(?:masculino|feminino|male|female|casad[oa]|solteir[oa]|married|single|divorced)\b",
 ]
-_CUE_RE = re.compile("|".join(f"(?:{c})" for c in _CUES), re.IGNORECASE)
+
+
+# Each alternative of _CUES needs some plain text to match: the e-mail an "@", the phone a
+# digit, the others one of their words.  An alternative that cannot match anywhere in a text
+# does not change what the others match, so each text is searched with only the alternatives
+# whose words it contains: same alternatives, same order, same result, and most snippets skip
+# the costly ones (the e-mail one backtracks over every word; the word lists, any case, are
+# slow too).  The words are looked up in the text lowered after mapping the only characters
+# that the regular expression engine matches to a Latin letter and lower() does not: İ ı ſ.
+_CUE_WORDS: tuple[tuple[str, ...], ...] = (
+    ("@",),
+    (),  # the phone: a digit (below)
+    ("anos", "year"),  # and a digit
+    ("idade", "age", "sex", "gender", "nero", "estado", "marital"),
+    ("data", "date", "nascid", "born"),
+    ("masculino", "feminino", "male", "casad", "solteir", "married", "single", "divorced"),
+)
+_DIGIT_RE = re.compile(r"\d")
+
+
+@lru_cache(maxsize=64)
+def _cue_re(alternatives: tuple[int, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{_CUES[i]})" for i in alternatives), re.IGNORECASE)
+
+
+def _redact_cues(text: str) -> str:
+    # (str.replace: much faster than str.translate with a table on non-ASCII text)
+    folded = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s").lower()
+    digit = _DIGIT_RE.search(text) is not None
+    alternatives = tuple(
+        i
+        for i, words in enumerate(_CUE_WORDS)
+        if (i == 1 and digit) or ((i != 2 or digit) and any(w in folded for w in words))
+    )
+    if not alternatives:
+        return text
+    return _cue_re(alternatives).sub("▇▇▇", text)
+
+
+@lru_cache(maxsize=2048)
+def _name_re(name: str) -> re.Pattern[str] | None:
+    """One pattern for all parts of a name (longest first, whole words, any case)."""
+    parts = sorted({p for p in name.split() if len(p) > 2}, key=len, reverse=True)
+    if not parts:
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, parts)) + r")\b", re.IGNORECASE)
+
+
+def redactor(name: str | None = None) -> Callable[[str], str]:
+    """``redact`` for many texts of one candidate (the name's pattern compiled once)."""
+    pattern = _name_re(name or "")
+    if pattern is None:
+        return _redact_cues
+    return lambda text: pattern.sub("▇▇▇", _redact_cues(text))
 
 
 def redact(text: str, name: str | None = None) -> str:
     """Hide contact details, age, gender and marital cues, and the candidate's name."""
-    out = _CUE_RE.sub("▇▇▇", text)
-    for part in (name or "").split():
-        if len(part) > 2:
-            out = re.sub(rf"\b{re.escape(part)}\b", "▇▇▇", out, flags=re.IGNORECASE)
-    return out
+    return redactor(name)(text)

@@ -126,3 +126,35 @@ def test_education_dates_are_not_experience():
     pt = "Formação acadêmica:\nContábeis, 2012 - 2015\nExperiência\nAnalista 2019 - atual"
     years, ranges = scoring.estimate_years(scoring.FoldedText.of(pt), TODAY)
     assert [r["from"] for r in ranges] == ["01/2019"]
+
+
+def test_redaction_searches_only_possible_cues_with_the_same_result():
+    """``redact`` leaves out the alternatives a text lacks the words for; the result must be
+    what the whole alternation gives, including for characters that match Latin letters in
+    any case (İ ı ſ K)."""
+    import random
+    import re
+
+    whole = re.compile("|".join(f"(?:{c})" for c in scoring._CUES), re.IGNORECASE)
+    pieces = [
+        "ana@x.com.br", "+55 11 98765-4321", "(11) 3333-4444", "34 anos", "34 anos de idade",
+        "29 years old", "1 year old", "Idade: 34", "SEXO: F", "ſexo: m", "İdade: 3", "ıdade 3",
+        "gênero: x", "Genero x", "estado civil: casada", "Marital Status: single",
+        "Data de nascimento: 01/02/1990", "DATE OF BIRTH 1990", "nascida em Recife",
+        "born in 1990", "Born on 3/4", "masculino", "FEMININO", "Male", "female", "Casado",
+        "solteira", "MARRIED", "ſingle", "divorced", "managed", "package", "12", "K",
+        "Responsável por Excel", "conciliação", "—", "…", "\n", "x@y", "1.234.567-89",
+    ]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        if rng.random() < 0.3:
+            text = text.replace(" ", rng.choice(["", "-", ".", ":", "  "]))
+        assert scoring.redact(text) == whole.sub("▇▇▇", text), text
+
+
+def test_redaction_hides_every_part_of_the_name_in_any_case():
+    redact = scoring.redactor("Ana Ana-Maria de Souza")
+    out = redact("ANA-MARIA souza e ana; Souzas e Anabela")
+    assert out == "▇▇▇ ▇▇▇ e ▇▇▇; Souzas e Anabela"
+    assert scoring.redact("de x", "de") == "de x"  # parts of two letters are kept

@@ -387,3 +387,52 @@ def test_ranked_list_follows_a_rescore_and_the_worker(
     page = client.get(url).get_data(as_text=True)
     assert page.count("✗ Kubernetes") == 4
     assert page.count("planilhas avançadas") >= 2  # the new CV's snippet for Excel, too
+
+
+def test_ranked_page_header_and_evidence_markup(
+    client, login_as, hr, make_opening, add_application
+):
+    """The header (read with the count in one statement) and the evidence list (written in
+    Python) show the opening's data and escape whatever came from the opening or the CV."""
+    from portal.models import Department
+
+    department = Department(name="Finanças & Controladoria")
+    db.session.add(department)
+    db.session.commit()
+    op = make_opening(
+        title="Analista <b>sênior</b>",
+        department_id=department.id,
+        requirements=[
+            {"name": "C++ <templates>", "synonyms": ["C <plus> plus"], "kind": "must"},
+            {"name": "Excel", "synonyms": [], "kind": "must"},
+            {"name": "R & Python", "synonyms": [], "kind": "nice", "weight": 2},
+        ],
+    )
+    add_application(
+        "Experience\nDeveloper 2015 - 2024: C <plus> plus and <script>x</script> R & Python",
+        name="Ana <Lima>",
+        email="ana@example.com",
+        op=op,
+    )
+    login_as(hr)
+    page = client.get(f"/recruiting/openings/{op.id}").get_data(as_text=True)
+    assert "Finanças &amp; Controladoria" in page
+    assert "hiring manager: Patrícia Almeida" in page
+    assert "São Paulo" in page
+    assert "Analista &lt;b&gt;sênior&lt;/b&gt;" in page
+    assert "<b>sênior" not in page and "<script>x" not in page and "<Lima>" not in page
+    assert "✓ C++ &lt;templates&gt;</strong>" in page
+    assert "(as “C &lt;plus&gt; plus”)" in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<strong>✗ Excel</strong> — not found in the CV" in page
+    assert '<span class="chip">R &amp; Python ×2</span>' in page
+    assert "1 item" in page
+
+
+def test_ranked_page_past_the_end_and_unknown_opening(client, login_as, hr, opening, three):
+    login_as(hr)
+    page = client.get(f"/recruiting/openings/{opening.id}", query_string={"page": 9})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "No candidates match" in text and "3 items" in text
+    assert client.get("/recruiting/openings/999999").status_code == 404

@@ -28,7 +28,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Department, User
 from portal.models.recruiting import OPENING_STATUSES, STAGES, Application
-from portal.pagination import paginate
+from portal.pagination import page_arg, paginate
 from portal.security import public, requires, signed_in
 from portal.services import recruiting
 from portal.services import recruiting_files as files
@@ -162,13 +162,12 @@ def update_opening(opening_id: int):
 @bp.get("/openings/<int:opening_id>")
 @requires("hr.candidates.view")
 def opening(opening_id: int):
-    opening = recruiting.get_opening_or_404(opening_id, interviewers=False)
     stage = request.args.get("stage", "active")
     min_score = _int_or_none(request.args.get("min_score"))
     missing = request.args.get("missing", "")
     blind = request.args.get("blind") == "1"
-    page = recruiting.paginate_ranked(
-        recruiting.ranked_query(opening, stage=stage, min_score=min_score, missing=missing)
+    opening, page = recruiting.ranked_page(
+        opening_id, stage=stage, min_score=min_score, missing=missing, page=page_arg()
     )
     # Built once per page; each row appends its id ("/recruiting/applications/" + id).
     app_url = url_for("recruiting.application", application_id=0)[:-1]
