@@ -181,6 +181,23 @@ class RowPage(Pagination):
         return int(count or 0)
 
 
+class WindowedPage(RowPage):
+    """A page whose rows carry the total (``COUNT(*) OVER () AS total``): one query instead of
+    two when the matching rows are few or must all be computed anyway (the suggestions)."""
+
+    def _query_items(self) -> list[Any]:
+        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
+        self._total = int(rows[0].total) if rows else None
+        return self._query_args["build"](rows)
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        if self.page == 1:
+            return 0
+        return super()._query_count()  # past the last page: count without the rows
+
+
 def paged(stmt):
     """``stmt`` with LIMIT/OFFSET as bound parameters, so a statement built once (and its
     cache key, computed once) serves every page."""
@@ -189,10 +206,12 @@ def paged(stmt):
     )
 
 
-def row_page(stmt, count, build, *, page: int, per_page: int, params=None) -> RowPage:
+def row_page(
+    stmt, count, build, *, page: int, per_page: int, params=None, windowed: bool = False
+) -> RowPage:
     """``stmt`` (made with :func:`paged`) and ``count`` are built once and cached: values go
-    in ``params``."""
-    return RowPage(
+    in ``params``; ``windowed``: the rows carry the total (see :class:`WindowedPage`)."""
+    return (WindowedPage if windowed else RowPage)(
         page=page,
         per_page=per_page,
         max_per_page=200,
@@ -932,24 +951,6 @@ def suggestions(*, item_ids: Iterable[int] | None = None) -> list[Suggestion]:
     return out
 
 
-class SuggestionPage(RowPage):
-    """A page of suggestions; the total rides on each row (``COUNT(*) OVER ()``), so the page
-    stays a single query."""
-
-    def _query_items(self) -> list[Any]:
-        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
-        self._total = int(rows[0].total) if rows else None
-        return [_suggestion(row) for row in rows]
-
-    def _query_count(self) -> int:
-        if self._total is not None:
-            return self._total
-        if self.page == 1:
-            return 0
-        count = db.session.scalar(self._query_args["count_stmt"], self._query_args["params"])
-        return int(count or 0)
-
-
 @lru_cache(maxsize=4)
 def _suggestion_page_statements(by_supplier: bool):
     """The suggestions page's statement (rows plus ``COUNT(*) OVER ()``) and its fallback
@@ -970,14 +971,14 @@ def _suggestion_page_statements(by_supplier: bool):
 def suggestion_page(*, supplier_id: int | None = None, page: int, per_page: int) -> RowPage:
     """One page of suggestions (optionally one supplier's), by supplier and name."""
     stmt, count = _suggestion_page_statements(bool(supplier_id))
-    return SuggestionPage(
+    return row_page(
+        stmt,
+        count,
+        lambda rows: [_suggestion(row) for row in rows],
         page=page,
         per_page=per_page,
-        max_per_page=200,
-        error_out=False,
-        select=stmt,
-        count_stmt=count,
         params={"supplier_id": supplier_id},
+        windowed=True,
     )
 
 
@@ -2007,6 +2008,7 @@ def _queue_statements():
             SupplyCategory.name.label("category"),
             SupplyCategory.monthly_budget,
             line_count.label("line_count"),
+            func.count().over().label("total"),
         )
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .join(User, User.id == PurchaseOrder.requester_id)
@@ -2020,9 +2022,9 @@ def _queue_statements():
 
 def pending_queue(*, page: int, per_page: int) -> RowPage:
     """The approval queue: pending orders oldest first, with requester, supplier, category,
-    number of lines and budget use this month — three queries per page whatever the data."""
+    number of lines and budget use this month — two queries per page whatever the data."""
     stmt, count = _queue_statements()
-    return row_page(stmt, count, _queue_entries, page=page, per_page=per_page)
+    return row_page(stmt, count, _queue_entries, page=page, per_page=per_page, windowed=True)
 
 
 @lru_cache(maxsize=1)

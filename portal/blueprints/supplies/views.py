@@ -758,7 +758,6 @@ def _queue_texts(locale: str) -> dict[str, str]:
         "budget": _("Budget this month"),
         "decision": _("Decision"),
         # Formatted per row with |format(...): the placeholders stay as in the catalogue.
-        "select": _("Select %(number)s"),
         "waiting": _("waiting since %(when)s"),
         "meter": _("%(used)s used → %(after)s of %(budget)s"),
         "overdue": _("Overdue"),
