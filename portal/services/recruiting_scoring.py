@@ -425,6 +425,7 @@ _CUE_WORDS: tuple[tuple[str, ...], ...] = (
     ("masculino", "feminino", "male", "casad", "solteir", "married", "single", "divorced"),
 )
 _DIGIT_RE = re.compile(r"\d")
+_ANY_CUE_WORD = re.compile("|".join(re.escape(w) for words in _CUE_WORDS[2:] for w in words))
 
 
 @lru_cache(maxsize=64)
@@ -432,35 +433,61 @@ def _cue_re(alternatives: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{_CUES[i]})" for i in alternatives), re.IGNORECASE)
 
 
+def _fold_case(text: str) -> str:
+    """Lowered, after mapping İ ı ſ (which the regular expression engine matches to i, i, s in
+    any case but lower() does not); one character per character of ``text``."""
+    return text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s").lower()
+
+
 def _redact_cues(text: str) -> str:
-    # (str.replace: much faster than str.translate with a table on non-ASCII text)
-    folded = text.replace("\u0130", "i").replace("\u0131", "i").replace("\u017f", "s").lower()
+    folded = _fold_case(text)
     digit = _DIGIT_RE.search(text) is not None
-    alternatives = tuple(
-        i
-        for i, words in enumerate(_CUE_WORDS)
-        if (i == 1 and digit) or ((i != 2 or digit) and any(w in folded for w in words))
-    )
+    if _ANY_CUE_WORD.search(folded) is None:  # the usual case: at most the e-mail and phone
+        alternatives = (0,) * ("@" in text) + (1,) * digit
+    else:
+        alternatives = tuple(
+            i
+            for i, words in enumerate(_CUE_WORDS)
+            if (i == 1 and digit) or ((i != 2 or digit) and any(w in folded for w in words))
+        )
     if not alternatives:
         return text
     return _cue_re(alternatives).sub("▇▇▇", text)
 
 
 @lru_cache(maxsize=2048)
-def _name_re(name: str) -> re.Pattern[str] | None:
-    """One pattern for all parts of a name (longest first, whole words, any case)."""
-    parts = sorted({p for p in name.split() if len(p) > 2}, key=len, reverse=True)
-    if not parts:
-        return None
+def _name_parts(name: str) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    """The parts of a name worth hiding (longest first), and the same case-folded when a plain
+    substring test can rule them out: for letters below U+0250 but µ, the engine matches in any
+    case only characters with the same _fold_case (checked over all of Unicode); other scripts
+    (Greek ς/σ, Cyrillic в/ᲀ, ...) always go through the pattern."""
+    parts = tuple(sorted({p for p in name.split() if len(p) > 2}, key=len, reverse=True))
+    folded = tuple(_fold_case(p) for p in parts)
+    latin = all(ord(ch) < 0x250 and ch != "µ" for p in folded for ch in p)
+    return parts, folded if latin else None
+
+
+@lru_cache(maxsize=2048)
+def _name_re(parts: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for all parts of a name: whole words, any case."""
     return re.compile(r"\b(?:" + "|".join(map(re.escape, parts)) + r")\b", re.IGNORECASE)
 
 
 def redactor(name: str | None = None) -> Callable[[str], str]:
-    """``redact`` for many texts of one candidate (the name's pattern compiled once)."""
-    pattern = _name_re(name or "")
-    if pattern is None:
+    """``redact`` for many texts of one candidate (the name's parts prepared once)."""
+    parts, folded = _name_parts(name or "")
+    if not parts:
         return _redact_cues
-    return lambda text: pattern.sub("▇▇▇", _redact_cues(text))
+
+    def redact(text: str) -> str:
+        text = _redact_cues(text)
+        if folded is not None:
+            lowered = _fold_case(text)
+            if not any(p in lowered for p in folded):
+                return text
+        return _name_re(parts).sub("▇▇▇", text)
+
+    return redact
 
 
 def redact(text: str, name: str | None = None) -> str:

@@ -158,3 +158,24 @@ def test_redaction_hides_every_part_of_the_name_in_any_case():
     out = redact("ANA-MARIA souza e ana; Souzas e Anabela")
     assert out == "▇▇▇ ▇▇▇ e ▇▇▇; Souzas e Anabela"
     assert scoring.redact("de x", "de") == "de x"  # parts of two letters are kept
+
+
+def test_name_redaction_skips_the_pattern_only_when_it_cannot_match():
+    """The substring test that spares the name's pattern must never miss what the pattern,
+    any case, would hide (dotted/dotless i, long s, Greek final sigma, Cyrillic old forms)."""
+    import random
+    import re
+
+    names = ["Işıl Yılmaz", "İsmail Şahin", "Sofia Souza", "Σοφία Παπαδοπούλου", "Василий Котов",
+             "José Conceição", "Ærø Østergård", "Ana-Maria O'Connor", "µller Strauß"]  # fmt: skip
+    variants = ["ISIL", "işil", "ismaıl", "ſofia", "SOUZA", "σοφιας", "ΣΟΦΊΑ", "ᲀасилий", "КОТОВ",
+                "JOSÉ", "conceiçao", "ærø", "ØSTERGÅRD", "ana-maria", "o'connor", "μller",
+                "STRAUSS", "strauß", "Excel", "conciliação"]  # fmt: skip
+    rng = random.Random(3)
+    for name in names:
+        parts = sorted({p for p in name.split() if len(p) > 2}, key=len, reverse=True)
+        whole = re.compile(r"\b(?:" + "|".join(map(re.escape, parts)) + r")\b", re.IGNORECASE)
+        redact = scoring.redactor(name)
+        for _ in range(300):
+            text = " ".join(rng.choice(variants + parts) for _ in range(rng.randint(0, 5)))
+            assert redact(text) == whole.sub("▇▇▇", scoring.redact(text)), (name, text)
