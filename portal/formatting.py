@@ -26,6 +26,7 @@ from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
 Formatter = Callable[[Any], str]
+_ZERO = Decimal(0)
 
 
 # --- dates and times ----------------------------------------------------------------------------
@@ -159,15 +160,20 @@ def money_formatter_for(currency: str, locale_name: str) -> Formatter:
     digits = babel_numbers.get_currency_precision(currency)
     symbol = babel_numbers.get_currency_symbol(currency, locale=locale)
     symbols = babel_numbers.get_decimal_symbol(locale), babel_numbers.get_group_symbol(locale)
-    simple = (
+    simple = (  # "#,##0.00" with a prefix/suffix: every currency pattern of our languages
         pattern.grouping == (3, 3)
-        and pattern.int_prec == (1, 1000)
+        and pattern.int_prec[0] == 1
         and pattern.frac_prec == (2, 2)
-        and pattern.scale == 1
+        and pattern.scale == 0
+        and pattern.exp_prec is None
         and digits == 2
     )
     if not simple:
-        return lambda value: babel_numbers.format_currency(value or 0, currency, locale=locale)
+
+        def fallback(value: Any) -> str:
+            return babel_numbers.format_currency(value or 0, currency, locale=locale)
+
+        return fallback
     (pos_prefix, neg_prefix), (pos_suffix, neg_suffix) = pattern.prefix, pattern.suffix
     pos_prefix, neg_prefix = pos_prefix.replace("¤", symbol), neg_prefix.replace("¤", symbol)
     pos_suffix, neg_suffix = pos_suffix.replace("¤", symbol), neg_suffix.replace("¤", symbol)
@@ -176,9 +182,9 @@ def money_formatter_for(currency: str, locale_name: str) -> Formatter:
     table = str.maketrans({",": group_sign, ".": decimal_sign})
 
     def render(value: Any) -> str:
-        if value is None:
-            value = 0
-        if not isinstance(value, Decimal):
+        if not value:  # None, 0, -0.00: shown as zero, never "-R$0.00"
+            value = _ZERO
+        elif not isinstance(value, Decimal):
             value = Decimal(str(value))
         negative = value.is_signed()
         text = f"{abs(value).quantize(quantum, ROUND_HALF_EVEN):,.{digits}f}".translate(table)
@@ -211,9 +217,10 @@ def _zoneinfo(zone: Any) -> tzinfo:
     return _zoneinfo_named(name) if name else zone
 
 
-def _request_locale_zone() -> tuple[str, tzinfo]:
-    """The request's locale name and zone, remembered next to Flask-Babel's own state (keyed by
-    the locale object, so ``force_locale`` still switches languages)."""
+def _request_formatters() -> tuple[str, tzinfo, dict[tuple[str, str], Formatter]]:
+    """The request's locale name, zone and the formatters already taken for them, remembered
+    next to Flask-Babel's own state (keyed by the locale object, so ``force_locale`` still
+    switches languages)."""
     from flask_babel import get_timezone
 
     from portal.i18n import babel_state, current_locale
@@ -222,28 +229,38 @@ def _request_locale_zone() -> tuple[str, tzinfo]:
     if state is not None:
         cached = state.__dict__.get("_portal_formatting")
         if cached is not None and cached[0] is state.__dict__.get("babel_locale"):
-            return cached[1], cached[2]
+            return cached[1], cached[2], cached[3]
     locale = current_locale()
-    found = (str(locale or "en"), _zoneinfo(get_timezone()))
+    name, zone = str(locale or "en"), _zoneinfo(get_timezone())
+    taken: dict[tuple[str, str], Formatter] = {}
     state = babel_state()
     if state is not None and locale is not None:
-        state._portal_formatting = (locale, *found)
-    return found
+        state._portal_formatting = (locale, name, zone, taken)
+    return name, zone, taken
 
 
 def datetime_formatter(fmt: str = "short") -> Formatter:
-    name, zone = _request_locale_zone()
-    return datetime_formatter_for(fmt, name, zone)
+    name, zone, taken = _request_formatters()
+    found = taken.get(("datetime", fmt))
+    if found is None:
+        found = taken["datetime", fmt] = datetime_formatter_for(fmt, name, zone)
+    return found
 
 
 def date_formatter(fmt: str = "medium") -> Formatter:
-    name, zone = _request_locale_zone()
-    return date_formatter_for(fmt, name, zone)
+    name, zone, taken = _request_formatters()
+    found = taken.get(("date", fmt))
+    if found is None:
+        found = taken["date", fmt] = date_formatter_for(fmt, name, zone)
+    return found
 
 
 def money_formatter(currency: str = "BRL") -> Formatter:
-    name, _zone = _request_locale_zone()
-    return money_formatter_for(currency, name)
+    name, _zone, taken = _request_formatters()
+    found = taken.get(("money", currency))
+    if found is None:
+        found = taken["money", currency] = money_formatter_for(currency, name)
+    return found
 
 
 def format_datetime(value: datetime | None, fmt: str = "short") -> str:

@@ -85,6 +85,7 @@ def test_common_formats_take_the_fast_path() -> None:
     for locale in LOCALES:
         assert formatting.datetime_formatter_for("short", locale, zone).__name__ != "fallback"
         assert formatting.datetime_formatter_for("medium", locale, zone).__name__ != "fallback"
+        assert formatting.money_formatter_for("BRL", locale).__name__ != "fallback"
 
 
 def test_force_locale_switches_template_translations_and_formats(app) -> None:
