@@ -10,6 +10,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     jsonify,
     make_response,
     redirect,
@@ -19,7 +20,7 @@ from flask import (
 )
 from flask_babel import format_decimal, format_timedelta, get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -85,6 +86,11 @@ def _before_request() -> Response | None:
     denied = enforce_access()
     if denied is not None:
         return denied
+    # Settle "signed in?" and the language now, while the user row is fresh: asked for the first
+    # time after the view commits, each would reload the expired user with one more query.
+    g.portal_signed_in = current_user.is_authenticated
+    if g.portal_signed_in:
+        get_locale()
     # A temporary password must be changed before anything else.
     if (
         current_user.is_authenticated
@@ -103,6 +109,15 @@ def _before_request() -> Response | None:
     return None
 
 
+def _signed_in() -> bool:
+    """Whether a user is signed in, as settled before the view ran (see ``_before_request``)."""
+    settled = g.get("portal_signed_in")
+    if settled is None:  # the request failed before that point
+        return bool(current_user and current_user.is_authenticated)
+    # signed out during the request: Flask-Login now holds an anonymous user (no query to tell)
+    return bool(settled) and not isinstance(current_user._get_current_object(), AnonymousUserMixin)
+
+
 def _after_request(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CSP)
@@ -114,7 +129,7 @@ def _after_request(response: Response) -> Response:
     if current_app.config["PORTAL_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     response.vary.add("HX-Request")
-    if current_user and current_user.is_authenticated and request.endpoint != "static":
+    if _signed_in() and request.endpoint != "static":
         headers.setdefault("Cache-Control", "private, no-cache")
     return response
 
@@ -184,7 +199,7 @@ def _unexpected_error(error: Exception) -> Response:
 def _template_context() -> dict[str, Any]:
     from portal import ui
 
-    nav = ui.visible_nav(current_user) if current_user.is_authenticated else []
+    nav = ui.visible_nav(current_user) if _signed_in() else []
     return {
         "nav_items": nav,
         "current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
