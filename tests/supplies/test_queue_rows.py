@@ -52,3 +52,35 @@ def test_on_demand_fragments_need_the_right_people(
     assert client.get(f"/supplies/orders/{order.id}/reject", headers=HX).status_code == 403
     login_as(make_user(roles=["hr_manager"]))
     assert client.get(f"/supplies/orders/{order.id}/lines", headers=HX).status_code == 403
+
+
+HOSTILE = '<script>alert("x")</script>&'
+ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;"
+
+
+def test_queue_and_suggestions_escape_names(
+    app, client, login_as, manager, make_user, catalogue, make_order
+):
+    """The rows are written in Python (portal/blueprints/supplies/rows.py): every name from the
+    data comes out escaped, in both lists."""
+    from portal.extensions import db
+
+    requester = make_user(roles=["back_office", "staff"], name=f"Req {HOSTILE}")
+    catalogue["paper"].name = f"Cat {HOSTILE}"
+    catalogue["kalunga"].name = f"Sup {HOSTILE}"
+    catalogue["a4"].name = f"Item {HOSTILE}"
+    catalogue["a4"].sku = f"SKU{HOSTILE}"
+    catalogue["a4"].unit = f"u{HOSTILE}"
+    db.session.commit()
+    make_order(requester, status="pending_approval", lines=[(catalogue["pens"], 10)])
+    login_as(manager)
+
+    queue = client.get("/supplies/approvals").get_data(as_text=True)
+    for text in ("Req ", "Cat ", "Sup "):
+        assert text + ESCAPED in queue, text
+    suggestions = client.get("/supplies/suggestions").get_data(as_text=True)
+    for text in ("Item ", "SKU", "u", "Sup "):  # "Sup": the row and the supplier filter
+        assert text + ESCAPED in suggestions, text
+    assert suggestions.count(f"Sup {ESCAPED}") >= 2
+    for page in (queue, suggestions):
+        assert "<script>alert" not in page

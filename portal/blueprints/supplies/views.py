@@ -18,9 +18,10 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from portal import htmx
-from portal.blueprints.supplies import bp
+from portal import formatting, htmx
+from portal.blueprints.supplies import _brl_parts, bp, rows
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -371,14 +372,20 @@ def _suggestions_page(errors: dict[str, str], status: int = 200):
     )
     # Each row's explanation, from texts translated once (cheaper here than a call per row
     # from the template).
-    texts = (*supplies.explanation_texts(), get_decimal_symbol(get_locale() or "en"))
+    locale = str(get_locale() or "en")
+    texts = (*supplies.explanation_texts(), get_decimal_symbol(locale))
     return render_template(
         "supplies/suggestions.html",
         page=page,
-        rows=[(s, s.explain(*texts)) for s in page.items],
-        supplier_id=supplier_id,
-        suppliers=supplies.supplier_choices(),
-        item_url=_url_pattern("supplies.item", "item_id"),
+        rows_html=rows.suggestion_rows(
+            page.items,
+            explain_texts=texts,
+            item_url=_url_pattern("supplies.item", "item_id"),
+            no_supplier=_("No preferred supplier"),
+            money=formatting.money_formatter(),
+            quantity=rows.grouped_int(_brl_parts(locale)[5]),
+        ),
+        supplier_options=rows.options(supplies.supplier_choices(), supplier_id),
         errors=errors,
     ), status
 
@@ -773,18 +780,30 @@ def _queue_texts(locale: str) -> dict[str, str]:
 
 def _queue_context() -> dict[str, Any]:
     page = supplies.pending_queue(page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
+    t = _queue_labels(page.items)
+    urls = {
+        "order": _url_pattern("supplies.order"),
+        "lines": _url_pattern("supplies.order_lines"),
+        "approve": _url_pattern("supplies.order_approve"),
+        "reject_form": _url_pattern("supplies.order_reject_form"),
+        "queue": url_for("supplies.queue"),
+        "bulk": url_for("supplies.bulk_approve"),
+    }
+    csrf = generate_csrf()
     return {
         "page": page,
-        "t": _queue_labels(page.items),
-        "urls": {
-            "order": _url_pattern("supplies.order"),
-            "approve": _url_pattern("supplies.order_approve"),
-            "reject": _url_pattern("supplies.order_reject"),
-            "lines": _url_pattern("supplies.order_lines"),
-            "reject_form": _url_pattern("supplies.order_reject_form"),
-            "queue": url_for("supplies.queue"),
-            "bulk": url_for("supplies.bulk_approve"),
-        },
+        "t": t,
+        "urls": urls,
+        "csrf": csrf,
+        "rows_html": rows.queue_rows(
+            page.items,
+            t=t,
+            urls=urls,
+            csrf=csrf,
+            me=current_user.id,
+            money=formatting.money_formatter(),
+            when=formatting.datetime_formatter("short"),
+        ),
         "on_behalf": supplies.approved_on_behalf_of(current_user),
     }
 
