@@ -187,6 +187,7 @@ def opening(opening_id: int):
         stages=STAGES,
         labels=labels,
         status_labels=recruiting.OPENING_STATUS_LABELS,
+        t=recruiting.ranked_texts(),
     )
 
 
