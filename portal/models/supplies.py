@@ -124,6 +124,9 @@ class SupplyItem(db.Model):
         Index("ix_supply_item_name", "name"),
         # The item list (active items by name) and its count read this index only.
         Index("ix_supply_item_active_name", "active", "name"),
+        # Reorder suggestions: the largest daily use bounds how far above its reorder point
+        # a suggested item's stock can be (with ix_supply_item_active_margin, below).
+        Index("ix_supply_item_daily_use", "daily_use"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -152,6 +155,15 @@ class SupplyItem(db.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+
+# Reorder suggestions: active items whose stock is at most a bound above their reorder point,
+# as a range of this index (services.supplies._suggestion_select), not a scan of every item.
+Index(
+    "ix_supply_item_active_margin",
+    SupplyItem.active,
+    SupplyItem.on_hand - SupplyItem.reorder_point,
+)
 
 
 class StockMovement(db.Model):

@@ -157,6 +157,14 @@ def users_with_role(role: str) -> list[User]:
     )
 
 
+def read_rows(stmt, params: dict[str, Any] | None = None):
+    """Rows of a Core statement from the session's connection (same transaction), without the
+    ORM's execution layer: list pages take plain rows and never entities.  Flushes first, as
+    ``session.execute`` would (nothing to do on a GET)."""
+    db.session.flush()
+    return db.session.connection().execute(stmt, params or {})
+
+
 class RowPage(Pagination):
     """A page of plain rows (read models, not ORM entities) with its own cheap count.
 
@@ -173,21 +181,21 @@ class RowPage(Pagination):
         }
 
     def _query_items(self) -> list[Any]:
-        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
+        rows = read_rows(self._query_args["select"], self._page_params()).all()
         return self._query_args["build"](rows)
 
     def _query_count(self) -> int:
-        count = db.session.scalar(self._query_args["count_stmt"], self._query_args["params"])
+        count = read_rows(self._query_args["count_stmt"], self._query_args["params"]).scalar()
         return int(count or 0)
 
 
 class WindowedPage(RowPage):
-    """A page whose rows carry the total (``COUNT(*) OVER () AS total``): one query instead of
+    """A page whose rows carry the total (``COUNT(*) OVER () AS total_rows``): one query instead of
     two when the matching rows are few or must all be computed anyway (the suggestions)."""
 
     def _query_items(self) -> list[Any]:
-        rows = db.session.execute(self._query_args["select"], self._page_params()).all()
-        self._total = int(rows[0].total) if rows else None
+        rows = read_rows(self._query_args["select"], self._page_params()).all()
+        self._total = int(rows[0].total_rows) if rows else None
         return self._query_args["build"](rows)
 
     def _query_count(self) -> int:
@@ -237,15 +245,16 @@ def list_suppliers_all(*, active_only: bool = True) -> list[Supplier]:
     return list(db.session.scalars(stmt))
 
 
+@lru_cache(maxsize=1)
+def _supplier_choices_statement():
+    return (
+        select(Supplier.id, Supplier.name).where(Supplier.active.is_(True)).order_by(Supplier.name)
+    )
+
+
 def supplier_choices() -> list[Any]:
     """(id, name) of the active suppliers, for filters."""
-    return list(
-        db.session.execute(
-            select(Supplier.id, Supplier.name)
-            .where(Supplier.active.is_(True))
-            .order_by(Supplier.name)
-        )
-    )
+    return read_rows(_supplier_choices_statement()).all()
 
 
 def list_suppliers(*, q: str = ""):
@@ -883,6 +892,13 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
         SupplyItem.on_hand - SupplyItem.reorder_point - 1
         < func.coalesce(SupplyItem.daily_use, 0) * longest_lead
     )
+    # The same with the largest daily use of any item: a bound on on_hand - reorder_point
+    # alone, read as a range of ix_supply_item_active_margin (the largest use comes from the
+    # end of ix_supply_item_daily_use), so only the items near their reorder point are read.
+    # "<=" and "+ 1" rather than "- 1 <": rounding of a float bound cannot drop an item.
+    every_item = aliased(SupplyItem)  # never correlated with the outer items
+    largest_use = select(func.coalesce(func.max(every_item.daily_use), 0)).scalar_subquery()
+    near = SupplyItem.on_hand - SupplyItem.reorder_point <= largest_use * longest_lead + 1
     stmt = (
         select(*columns, func.coalesce(on_order.c.qty, 0).label("on_order"))
         .select_from(SupplyItem)
@@ -890,6 +906,7 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
         .outerjoin(Supplier, Supplier.id == SupplyItem.supplier_id)
         .where(
             SupplyItem.active.is_(True),
+            near,
             plausible,
             have - SupplyItem.reorder_point - 1 < use,
             have - SupplyItem.par_level < use,
@@ -956,9 +973,9 @@ def _suggestion_page_statements(by_supplier: bool):
     """The suggestions page's statement (rows plus ``COUNT(*) OVER ()``) and its fallback
     count, built once; the supplier is bound per request."""
     supplier = bindparam("supplier_id") if by_supplier else None
-    stmt = _suggestion_select(*_SUGGESTION_COLUMNS, func.count().over().label("total")).order_by(
-        SupplyItem.supplier_id, SupplyItem.name, SupplyItem.id
-    )
+    stmt = _suggestion_select(
+        *_SUGGESTION_COLUMNS, func.count().over().label("total_rows")
+    ).order_by(SupplyItem.supplier_id, SupplyItem.name, SupplyItem.id)
     count = select(func.count()).select_from(_suggestion_select(SupplyItem.id).subquery())
     if supplier is not None:
         stmt = stmt.where(SupplyItem.supplier_id == supplier)
@@ -1920,7 +1937,7 @@ def budget_used(category_ids: Iterable[int], today: date | None = None) -> dict[
     if not ids:
         return {}
     start, end = month_bounds(today)
-    rows = db.session.execute(_budget_statement(), {"ids": ids, "start": start, "end": end})
+    rows = read_rows(_budget_statement(), {"ids": ids, "start": start, "end": end})
     return {cid: Decimal(total or 0) for cid, total in rows}
 
 
@@ -2008,7 +2025,7 @@ def _queue_statements():
             SupplyCategory.name.label("category"),
             SupplyCategory.monthly_budget,
             line_count.label("line_count"),
-            func.count().over().label("total"),
+            func.count().over().label("total_rows"),
         )
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
         .join(User, User.id == PurchaseOrder.requester_id)
@@ -2053,9 +2070,7 @@ def approved_on_behalf_of(manager: User, *, days: int = 30) -> list[Any]:
     """Orders a delegate approved for ``manager`` lately: rows (id, supplier, total, approver,
     approved_at), newest first; index (on_behalf_of_id, approved_at)."""
     since = utcnow() - timedelta(days=days)
-    return list(
-        db.session.execute(_on_behalf_statement(), {"manager_id": manager.id, "since": since})
-    )
+    return list(read_rows(_on_behalf_statement(), {"manager_id": manager.id, "since": since}))
 
 
 def spend_by_category(today: date | None = None) -> list[tuple[SupplyCategory, Decimal]]:
@@ -2302,7 +2317,7 @@ def _count_orders_statement():
 
 def count_orders(statuses: Sequence[str]) -> int:
     """Orders in these states (index on status); the nav badge runs this on every page."""
-    return db.session.scalar(_count_orders_statement(), {"statuses": list(statuses)}) or 0
+    return read_rows(_count_orders_statement(), {"statuses": list(statuses)}).scalar() or 0
 
 
 def open_counts() -> int:

@@ -16,6 +16,8 @@ def test_queue_row_links_to_lines_and_reject_form(
     login_as(manager)
     page = client.get("/supplies/approvals").get_data(as_text=True)
     assert "2 lines" in page
+    # The count of orders, not the first order's total (a column of the same name).
+    assert '<p class="muted small">1 item</p>' in page
     assert f'hx-get="/supplies/orders/{order.id}/lines"' in page
     assert f'hx-get="/supplies/orders/{order.id}/reject"' in page
     # Without JavaScript both links lead to the order page.

@@ -66,7 +66,7 @@ def queue_rows(
         oid, version = o.id, o.version
         order = order_url % oid
         category = o.category
-        who = escape(o.requester) + (" · " + escape(category) if category else "")
+        who = f"{escape(o.requester)} · {escape(category)}" if category else escape(o.requester)
         total = o.total
         budget = o.budget
         if budget:
