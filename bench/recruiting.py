@@ -400,14 +400,20 @@ def ranking_section(workdir: Path, args: argparse.Namespace) -> list[str]:
         f"{args.apps} applications in one opening; page size 25; gunicorn sync, 2 workers each; "
         f"wrk 2 threads, 8 connections, {args.duration} s x {args.reps}.",
         "",
-        "| Page | req/s (median) | p95 ms (median) | non-2xx | ratio to baseline |",
-        "|---|---:|---:|---:|---:|",
+        "| Page | req/s (median) | p95 ms (median) | non-2xx | ratio to baseline | "
+        "ratio per repetition (to the baseline run just before) |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for name, runs in results.items():
         rps = statistics.median(r["rps"] for r in runs)
         p95 = statistics.median(r["p95"] for r in runs)
         bad = sum(r["non2xx"] + r["errors"] for r in runs)
-        lines.append(f"| {name} | {rps:.0f} | {p95:.1f} | {bad} | {rps / base_rps:.2f} |")
+        paired = [r["rps"] / b["rps"] for r, b in zip(runs, results["baseline"], strict=True)]
+        lines.append(
+            f"| {name} | {rps:.0f} | {p95:.1f} | {bad} | {rps / base_rps:.2f} | "
+            + ", ".join(f"{x:.2f}" for x in paired)
+            + f" (median {statistics.median(paired):.2f}) |"
+        )
     lines += [
         "",
         f"Queries per ranked page: {q_big} with {args.apps} applications, {q_small} with 30 "
