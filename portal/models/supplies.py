@@ -125,7 +125,7 @@ class SupplyItem(db.Model):
         # The item list (active items by name) and its count read this index only.
         Index("ix_supply_item_active_name", "active", "name"),
         # Reorder suggestions: the largest daily use bounds how far above its reorder point
-        # a suggested item's stock can be (with ix_supply_item_active_margin, below).
+        # a suggested item's stock can be (with ix_supply_item_margin, below).
         Index("ix_supply_item_daily_use", "daily_use"),
     )
 
@@ -157,13 +157,10 @@ class SupplyItem(db.Model):
         return f"{self.name} ({self.sku})"
 
 
-# Reorder suggestions: active items whose stock is at most a bound above their reorder point,
-# as a range of this index (services.supplies._suggestion_select), not a scan of every item.
-Index(
-    "ix_supply_item_active_margin",
-    SupplyItem.active,
-    SupplyItem.on_hand - SupplyItem.reorder_point,
-)
+# Reorder suggestions: items whose stock is at most a bound above their reorder point, as a
+# range of this index (services.supplies._suggestion_select), not a scan of every item.  Not
+# led by "active": the item list's "active by name" must keep ix_supply_item_active_name.
+Index("ix_supply_item_margin", SupplyItem.on_hand - SupplyItem.reorder_point)
 
 
 class StockMovement(db.Model):

@@ -893,7 +893,7 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
         < func.coalesce(SupplyItem.daily_use, 0) * longest_lead
     )
     # The same with the largest daily use of any item: a bound on on_hand - reorder_point
-    # alone, read as a range of ix_supply_item_active_margin (the largest use comes from the
+    # alone, read as a range of ix_supply_item_margin (the largest use comes from the
     # end of ix_supply_item_daily_use), so only the items near their reorder point are read.
     # "<=" and "+ 1" rather than "- 1 <": rounding of a float bound cannot drop an item.
     every_item = aliased(SupplyItem)  # never correlated with the outer items
