@@ -905,7 +905,9 @@ def _suggestion_select(*columns: Any, supplier_id: int | None = None):
         .outerjoin(on_order, on_order.c.item_id == SupplyItem.id)
         .outerjoin(Supplier, Supplier.id == SupplyItem.supplier_id)
         .where(
-            SupplyItem.active.is_(True),
+            # "active" inside coalesce: SQLite (without statistics) would otherwise prefer
+            # ix_supply_item_active_name (active = ?, most items) to the range of the margin.
+            func.coalesce(SupplyItem.active, False).is_(True),
             near,
             plausible,
             have - SupplyItem.reorder_point - 1 < use,

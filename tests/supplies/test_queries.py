@@ -92,3 +92,37 @@ def test_constant_queries_on_queue_items_and_suggestions(
         ) == min(n, 25)
     for url in URLS:
         assert counts[(url, 5)] == counts[(url, 50)], (url, counts)
+
+
+def test_suggestions_read_a_range_and_the_item_list_its_own_index(app, catalogue):
+    """SQLite's plans (no statistics): the suggestions read a range of ix_supply_item_margin
+    instead of every item, and the item list walks its (active, name) index without sorting."""
+    from portal.services import supplies
+
+    if db.engine.dialect.name != "sqlite":
+        return  # PostgreSQL plans from statistics; a test database is too small to pin them
+    seen: list[tuple[str, object]] = []
+
+    def listener(conn, cursor, statement, parameters, *args):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        with app.test_request_context():
+            supplies.suggestion_page(page=1, per_page=50)
+            supplies.item_page(status="active", page=1, per_page=50)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    raw = db.engine.raw_connection()
+    try:
+        plans = [
+            " | ".join(row[3] for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, params))
+            for sql, params in seen
+            if sql.startswith("SELECT supply_item.id")
+        ]
+    finally:
+        raw.close()
+    suggestions, items = plans[0], plans[1]
+    assert "USING INDEX ix_supply_item_margin (<expr><?)" in suggestions, suggestions
+    assert "SCAN supply_item" not in suggestions, suggestions
+    assert "ix_supply_item_active_name" in items and "TEMP B-TREE" not in items, items
