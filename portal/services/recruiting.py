@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_decimal_symbol
 from flask import current_app, url_for
 from flask_babel import force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
@@ -1097,6 +1098,7 @@ def ranked_rows(
     # gettext once with a placeholder; each row fills in its value.
     t_years = _("%(years)s years of experience", years="\x00")
     t_blind = _("Candidate #%(id)d", id=0).replace("0", "\x00")
+    decimal_sign = get_decimal_symbol(get_locale() or "en")  # 1.6 in English, 1,6 in pt_BR
     evidence = _EvidenceHTML()
     rows = []
     for a in applications:
@@ -1119,7 +1121,7 @@ def ranked_rows(
                 else ("success" if stage in ("offer", HIRED) else "info"),
                 final=stage in FINAL_STAGES,
                 duplicate=a.duplicate_state == "possible",
-                years=t_years.replace("\x00", str(a.years)),
+                years=t_years.replace("\x00", str(a.years).replace(".", decimal_sign)),
                 evidence=evidence(summary, snippets),
             )
         )

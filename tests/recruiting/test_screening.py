@@ -436,3 +436,22 @@ def test_ranked_page_past_the_end_and_unknown_opening(client, login_as, hr, open
     text = page.get_data(as_text=True)
     assert "No candidates match" in text and "3 items" in text
     assert client.get("/recruiting/openings/999999").status_code == 404
+
+
+def test_years_of_experience_use_the_languages_decimal_sign(
+    client, hr, login_as, opening, add_application
+):
+    """1.6 years in English, 1,6 anos in Portuguese (ranked list and the application page)."""
+    row = add_application(
+        "Experience\nAnalyst 01/2023 - 08/2024: inventory control, Excel", name="Rui Lima"
+    )
+    years = str(db.session.get(Application, row.id).years)
+    assert "." in years
+    login_as(hr)
+    english = client.get(f"/recruiting/openings/{opening.id}").get_data(as_text=True)
+    assert f"{years} years of experience" in english
+    client.post("/language", data={"locale": "pt_BR"})
+    portuguese = client.get(f"/recruiting/openings/{opening.id}").get_data(as_text=True)
+    assert f"{years.replace('.', ',')} anos de experiência" in portuguese
+    detail = client.get(f"/recruiting/applications/{row.id}").get_data(as_text=True)
+    assert f"Cerca de {years.replace('.', ',')} anos" in detail
