@@ -1,10 +1,19 @@
-"""Paginate any select with two queries (page + count), whatever the size of the table."""
+"""Paginate lists with two queries (page + count), whatever the size of the table.
+
+Two ways: :func:`paginate` for a select of ORM entities (short lists, detail-rich rows), and
+:func:`row_page` for the long lists that render plain rows from statements built once
+(:func:`paged` puts LIMIT/OFFSET in bound parameters so one statement, and its cache key, serve
+every page). :class:`ReadPage` wraps items and a total a service has already read.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import current_app, request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import Integer, Select, bindparam
 
 from portal.extensions import db
 
@@ -25,3 +34,99 @@ def paginate(stmt: Select, *, per_page: int | None = None) -> Pagination:
         error_out=False,
         max_per_page=200,
     )
+
+
+def read_rows(stmt: Any, params: dict[str, Any] | None = None) -> Any:
+    """Rows of a Core statement from the session's connection (same transaction), without the
+    ORM's execution layer: list pages take plain rows and never entities.  Flushes first, as
+    ``session.execute`` would (nothing to do on a GET)."""
+    db.session.flush()
+    return db.session.connection().execute(stmt, params or {})
+
+
+def paged(stmt: Select) -> Select:
+    """``stmt`` with LIMIT/OFFSET as bound parameters (``page_limit``/``page_offset``), so a
+    statement built once (and its cache key, computed once) serves every page."""
+    return stmt.limit(bindparam("page_limit", type_=Integer)).offset(
+        bindparam("page_offset", type_=Integer)
+    )
+
+
+class RowPage(Pagination):
+    """A page of plain rows (read models, not ORM entities) with its own cheap count.
+
+    Long lists render from tuples: hydrating ORM objects with their eager-loaded relations
+    costs more than the queries themselves.  ``select`` is the row statement (ordered, made with
+    :func:`paged`), ``count_stmt`` the statement counting all rows, ``build`` turns a list of
+    rows into the items.
+    """
+
+    def _page_params(self) -> dict[str, Any]:
+        return {
+            **self._query_args["params"],
+            "page_limit": self.per_page,
+            "page_offset": self._query_offset,
+        }
+
+    def _query_items(self) -> list[Any]:
+        rows = read_rows(self._query_args["select"], self._page_params()).all()
+        return self._query_args["build"](rows)
+
+    def _query_count(self) -> int:
+        count = read_rows(self._query_args["count_stmt"], self._query_args["params"]).scalar()
+        return int(count or 0)
+
+
+class WindowedPage(RowPage):
+    """A page whose rows carry the total (``COUNT(*) OVER () AS total_rows``): one query instead of
+    two when the matching rows are few or must all be computed anyway (the suggestions)."""
+
+    def _query_items(self) -> list[Any]:
+        rows = read_rows(self._query_args["select"], self._page_params()).all()
+        self._total = int(rows[0].total_rows) if rows else None
+        return self._query_args["build"](rows)
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        if self.page == 1:
+            return 0
+        return super()._query_count()  # past the last page: count without the rows
+
+
+def row_page(
+    stmt: Select,
+    count: Select,
+    build: Callable[[list[Any]], list[Any]] = list,
+    *,
+    page: int,
+    per_page: int,
+    params: dict[str, Any] | None = None,
+    windowed: bool = False,
+) -> RowPage:
+    """``stmt`` (made with :func:`paged`) and ``count`` are built once and cached: values go
+    in ``params``; ``windowed``: the rows carry the total (see :class:`WindowedPage`)."""
+    return (WindowedPage if windowed else RowPage)(
+        page=page,
+        per_page=per_page,
+        max_per_page=200,
+        error_out=False,
+        select=stmt,
+        count_stmt=count,
+        build=build,
+        params=params or {},
+    )
+
+
+class ReadPage(Pagination):
+    """A page whose items and total a service has already read (e.g. with its header)."""
+
+    def __init__(self, *, page: int, per_page: int, items: list[Any], total: int) -> None:
+        self._items, self._total = items, total
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
+
+    def _query_items(self) -> list[Any]:
+        return self._items
+
+    def _query_count(self) -> int:
+        return self._total

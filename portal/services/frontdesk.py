@@ -20,7 +20,6 @@ import phonenumbers
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import lazyload, load_only, selectinload
@@ -52,6 +51,7 @@ from portal.models.frontdesk import (
     StaffRequest,
     Visit,
 )
+from portal.pagination import RowPage, paged, row_page
 from portal.services import audit
 from portal.services.notifications import notify, register_kind
 
@@ -667,41 +667,6 @@ def list_calls(filters: CallFilters, *, now: datetime | None = None) -> Select:
     return _with_people(stmt.order_by(Call.created_at.desc(), Call.id.desc()))
 
 
-class RowPage(Pagination):
-    """A page of plain rows (no ORM objects: the longest lists render fastest from tuples).
-
-    Takes ``rows_stmt`` (ordered, with ``:limit`` and ``:offset``), ``count_stmt`` and the
-    ``params`` of both.
-    """
-
-    def _query_items(self) -> list[Any]:
-        args = self._query_args
-        params = {**args["params"], "limit": self.per_page, "offset": self._query_offset}
-        return list(db.session.execute(args["rows_stmt"], params))
-
-    def _query_count(self) -> int:
-        args = self._query_args
-        return db.session.execute(args["count_stmt"], args["params"]).scalar() or 0
-
-
-def _row_page(
-    rows: Select, count: Select, params: dict[str, Any], page: int, per_page: int
-) -> RowPage:
-    return RowPage(
-        page=page,
-        per_page=per_page,
-        max_per_page=200,
-        error_out=False,
-        rows_stmt=rows,
-        count_stmt=count,
-        params=params,
-    )
-
-
-def _paged(stmt: Select) -> Select:
-    return stmt.limit(bindparam("limit")).offset(bindparam("offset"))
-
-
 _RECIPIENT = User.__table__.alias("recipient")
 _FOR_USER = User.__table__.alias("for_user")
 _LOGGER = User.__table__.alias("logger")
@@ -736,14 +701,14 @@ def _call_statements(shape: tuple[str, ...]) -> tuple[Select, Select]:
             .order_by(_C.created_at.desc(), _C.id.desc())
         )
         count = select(func.count()).select_from(_CALL).where(*conditions)
-        found = _STATEMENTS[shape] = (_paged(rows), count)
+        found = _STATEMENTS[shape] = (paged(rows), count)
     return found
 
 
 def call_row(call_id: int) -> Any:
     """One console row (a call just logged), like the rows of :func:`call_page`."""
     rows, _count = _call_statements(("id",))
-    return db.session.execute(rows, {"call_id": call_id, "limit": 1, "offset": 0}).one()
+    return db.session.execute(rows, {"call_id": call_id, "page_limit": 1, "page_offset": 0}).one()
 
 
 def call_page(
@@ -752,7 +717,7 @@ def call_page(
     """One page of the console's list: two queries (rows with names, count) whatever the size."""
     shape, params = _call_filter(filters, now or utcnow())
     rows, count = _call_statements(shape)
-    return _row_page(rows, count, params, page, per_page)
+    return row_page(rows, count, page=page, per_page=per_page, params=params)
 
 
 def get_call_or_404(call_id: int) -> Call:
@@ -861,20 +826,20 @@ def _message_statements(show: str) -> tuple[Select, Select]:
             .order_by((_C.status == OPEN).desc(), _C.created_at.desc(), _C.id.desc())
         )
         count = select(func.count()).select_from(_CALL).where(*conditions)
-        found = _STATEMENTS[key] = (_paged(rows), count)
+        found = _STATEMENTS[key] = (paged(rows), count)
     return found
 
 
 def message_row(call_id: int) -> Any:
     """One "My messages" item (a message just marked returned), like :func:`message_page`'s."""
     rows, _count = _message_statements("id")
-    return db.session.execute(rows, {"call_id": call_id, "limit": 1, "offset": 0}).one()
+    return db.session.execute(rows, {"call_id": call_id, "page_limit": 1, "page_offset": 0}).one()
 
 
 def message_page(user: User, *, show: str = "all", page: int, per_page: int) -> RowPage:
     """One page of "My messages": two queries (rows with names, count) whatever the size."""
     rows, count = _message_statements("open" if show == "open" else "all")
-    return _row_page(rows, count, {"user_id": user.id}, page, per_page)
+    return row_page(rows, count, page=page, per_page=per_page, params={"user_id": user.id})
 
 
 _OPEN_MESSAGES = (

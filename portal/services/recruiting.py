@@ -24,7 +24,6 @@ from flask import current_app, url_for
 from flask_babel import force_locale, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
 from icalendar import Calendar, Event, vCalAddress, vText
 from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, func, insert, or_, select, update
@@ -68,6 +67,7 @@ from portal.models.recruiting import (
     interview_interviewer,
     summarise_evidence,
 )
+from portal.pagination import ReadPage, paged
 from portal.services import audit, notifications, outbox
 from portal.services import recruiting_files as files
 from portal.services import recruiting_scoring as scoring
@@ -878,7 +878,7 @@ def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, 
         .where(Opening.id == bindparam("opening_id"))
     )
     # Only what the list prints, as plain rows: no ORM objects to build for 25 applications.
-    page = (
+    page = paged(
         select(
             Application.id,
             Application.score,
@@ -892,24 +892,8 @@ def _rank_statements(stage: str, with_min: bool, missing: str) -> tuple[Select, 
         .where(*terms)
         # (score, id) both descending: SQLite/PostgreSQL walk the rank index backwards.
         .order_by(Application.score.desc(), Application.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
     )
     return header, page
-
-
-class RankedPage(Pagination):
-    """A page of the ranked list whose items and total were read by ``ranked_page``."""
-
-    def __init__(self, *, page: int, per_page: int, items: list[Any], total: int) -> None:
-        self._items, self._total = items, total
-        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False)
-
-    def _query_items(self) -> list[Any]:
-        return self._items
-
-    def _query_count(self) -> int:
-        return self._total
 
 
 def ranked_page(
@@ -920,7 +904,7 @@ def ranked_page(
     missing: str = "",
     page: int = 1,
     per_page: int | None = None,
-) -> tuple[OpeningHeader, RankedPage]:
+) -> tuple[OpeningHeader, ReadPage]:
     """The opening's header and the requested page of its applications, best score first.
 
     Two statements whatever the number of applications (header + count, then the page; the
@@ -932,8 +916,8 @@ def ranked_page(
     page = max(1, page)
     params: dict[str, Any] = {
         "opening_id": opening_id,
-        "limit": per_page,
-        "offset": (page - 1) * per_page,
+        "page_limit": per_page,
+        "page_offset": (page - 1) * per_page,
     }
     stage_kind = "active" if stage == "active" else ("one" if stage in STAGES else "")
     if stage_kind == "one":
@@ -952,8 +936,8 @@ def ranked_page(
         raise NotFound(_("This opening does not exist."))
     *fields, total = row
     header = OpeningHeader(*fields)
-    items = list(connection.execute(page_stmt, params)) if params["offset"] < total else []
-    return header, RankedPage(page=page, per_page=per_page, items=items, total=int(total))
+    items = list(connection.execute(page_stmt, params)) if params["page_offset"] < total else []
+    return header, ReadPage(page=page, per_page=per_page, items=items, total=int(total))
 
 
 @dataclass(frozen=True, slots=True)

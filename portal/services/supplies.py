@@ -23,8 +23,7 @@ from flask import current_app, url_for
 from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Integer, bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy import bindparam, case, func, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -65,6 +64,7 @@ from portal.models.supplies import (
     local_today,
     order_number,
 )
+from portal.pagination import RowPage, paged, read_rows, row_page
 from portal.services import audit, notifications, outbox
 
 log = logging.getLogger(__name__)
@@ -154,80 +154,6 @@ def users_with_role(role: str) -> list[User]:
             .where(UserRole.role == role, User.active.is_(True))
             .order_by(User.name)
         )
-    )
-
-
-def read_rows(stmt, params: dict[str, Any] | None = None):
-    """Rows of a Core statement from the session's connection (same transaction), without the
-    ORM's execution layer: list pages take plain rows and never entities.  Flushes first, as
-    ``session.execute`` would (nothing to do on a GET)."""
-    db.session.flush()
-    return db.session.connection().execute(stmt, params or {})
-
-
-class RowPage(Pagination):
-    """A page of plain rows (read models, not ORM entities) with its own cheap count.
-
-    Long lists render from tuples: hydrating ORM objects with their eager-loaded relations
-    costs more than the queries themselves.  ``select`` is the row statement (ordered),
-    ``count_stmt`` the statement counting all rows, ``build`` turns a list of rows into the items.
-    """
-
-    def _page_params(self) -> dict[str, Any]:
-        return {
-            **self._query_args["params"],
-            "page_limit": self.per_page,
-            "page_offset": self._query_offset,
-        }
-
-    def _query_items(self) -> list[Any]:
-        rows = read_rows(self._query_args["select"], self._page_params()).all()
-        return self._query_args["build"](rows)
-
-    def _query_count(self) -> int:
-        count = read_rows(self._query_args["count_stmt"], self._query_args["params"]).scalar()
-        return int(count or 0)
-
-
-class WindowedPage(RowPage):
-    """A page whose rows carry the total (``COUNT(*) OVER () AS total_rows``): one query instead of
-    two when the matching rows are few or must all be computed anyway (the suggestions)."""
-
-    def _query_items(self) -> list[Any]:
-        rows = read_rows(self._query_args["select"], self._page_params()).all()
-        self._total = int(rows[0].total_rows) if rows else None
-        return self._query_args["build"](rows)
-
-    def _query_count(self) -> int:
-        if self._total is not None:
-            return self._total
-        if self.page == 1:
-            return 0
-        return super()._query_count()  # past the last page: count without the rows
-
-
-def paged(stmt):
-    """``stmt`` with LIMIT/OFFSET as bound parameters, so a statement built once (and its
-    cache key, computed once) serves every page."""
-    return stmt.limit(bindparam("page_limit", type_=Integer)).offset(
-        bindparam("page_offset", type_=Integer)
-    )
-
-
-def row_page(
-    stmt, count, build, *, page: int, per_page: int, params=None, windowed: bool = False
-) -> RowPage:
-    """``stmt`` (made with :func:`paged`) and ``count`` are built once and cached: values go
-    in ``params``; ``windowed``: the rows carry the total (see :class:`WindowedPage`)."""
-    return (WindowedPage if windowed else RowPage)(
-        page=page,
-        per_page=per_page,
-        max_per_page=200,
-        error_out=False,
-        select=stmt,
-        count_stmt=count,
-        build=build,
-        params=params or {},
     )
 
 
