@@ -239,28 +239,31 @@ def _request_formatters() -> tuple[str, tzinfo, dict[tuple[str, str], Formatter]
     return name, zone, taken
 
 
-def datetime_formatter(fmt: str = "short") -> Formatter:
+def _taken(kind: str, arg: str) -> Formatter:
+    """This request's formatter of ``kind`` for ``arg`` (a format name or a currency)."""
     name, zone, taken = _request_formatters()
-    found = taken.get(("datetime", fmt))
+    found = taken.get((kind, arg))
     if found is None:
-        found = taken["datetime", fmt] = datetime_formatter_for(fmt, name, zone)
+        if kind == "money":
+            found = money_formatter_for(arg, name)
+        else:
+            found = (datetime_formatter_for if kind == "datetime" else date_formatter_for)(
+                arg, name, zone
+            )
+        taken[kind, arg] = found
     return found
+
+
+def datetime_formatter(fmt: str = "short") -> Formatter:
+    return _taken("datetime", fmt)
 
 
 def date_formatter(fmt: str = "medium") -> Formatter:
-    name, zone, taken = _request_formatters()
-    found = taken.get(("date", fmt))
-    if found is None:
-        found = taken["date", fmt] = date_formatter_for(fmt, name, zone)
-    return found
+    return _taken("date", fmt)
 
 
 def money_formatter(currency: str = "BRL") -> Formatter:
-    name, _zone, taken = _request_formatters()
-    found = taken.get(("money", currency))
-    if found is None:
-        found = taken["money", currency] = money_formatter_for(currency, name)
-    return found
+    return _taken("money", currency)
 
 
 def format_datetime(value: datetime | None, fmt: str = "short") -> str:
