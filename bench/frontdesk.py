@@ -17,7 +17,6 @@ Results go to bench/RESULTS-frontdesk.md.  Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import json
 import os
 import platform
@@ -34,6 +33,8 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.web import cookie_header, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-123"
@@ -258,22 +259,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def _login(base: str) -> tuple[str, str]:
     """Sign in through the real form; return the Cookie header and a CSRF token."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert token, "no CSRF token on the login page"
-    data = urllib.parse.urlencode(
-        {"email": DESK_EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
-    ).encode()
-    opener.open(f"{base}/login", data=data).read()
+    opener, jar = sign_in(base, DESK_EMAIL, PASSWORD)
     console = opener.open(f"{base}/frontdesk/").read().decode()
     csrf = re.search(r'"X-CSRFToken": "([^"]+)"', console)
     assert csrf, "not signed in (no CSRF header on the console)"
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, csrf.group(1)
+    return cookie_header(jar), csrf.group(1)
 
 
 LUA_REPORT = """

@@ -19,22 +19,19 @@ Results go to bench/RESULTS-recruiting.md.  Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import io
 import os
 import platform
 import random
-import re
 import shutil
 import statistics
 import sys
 import time
-import urllib.parse
-import urllib.request
 from datetime import date
 from pathlib import Path
 
 from bench.frontdesk import SECRET, _free_port, _generate_baseline, _start, _stop, _wrk
+from bench.web import cookie_header, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-123"
@@ -292,18 +289,8 @@ def measure_in_process(
 
 
 def _login(base: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert token, "no CSRF token on the login page"
-    data = urllib.parse.urlencode(
-        {"email": HR_EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
-    ).encode()
-    opener.open(f"{base}/login", data=data).read()
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+    _opener, jar = sign_in(base, HR_EMAIL, PASSWORD)
+    return cookie_header(jar)
 
 
 def run(args: argparse.Namespace) -> str:

@@ -18,15 +18,11 @@ Results go to bench/RESULTS-supplies.md.  Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
 import platform
 import random
-import re
 import statistics
 import sys
 import time
-import urllib.parse
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +37,7 @@ from bench.frontdesk import (
     _stop,
     _wrk,
 )
+from bench.web import cookie_header, sign_in
 
 MANAGER_EMAIL = "manager@bench.test"
 
@@ -280,19 +277,9 @@ PAGES = {
 
 
 def _login(base: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert token, "no CSRF token on the login page"
-    data = urllib.parse.urlencode(
-        {"email": MANAGER_EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
-    ).encode()
-    opener.open(f"{base}/login", data=data).read()
+    opener, jar = sign_in(base, MANAGER_EMAIL, PASSWORD)
     assert "Gerente Bench" in opener.open(f"{base}/supplies/approvals").read().decode()
-    return "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie_header(jar)
 
 
 def _cpu_seconds(proc) -> float:
