@@ -19,7 +19,6 @@ Results go to bench/RESULTS-recruiting.md.  Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import random
@@ -77,8 +76,7 @@ def cv_text(rng: random.Random, i: int) -> str:
 
 
 def make_corpus(workdir: Path, n: int) -> list[tuple[str, Path]]:
-    import docx
-    from fpdf import FPDF
+    from portal.seed.recruiting import text_docx, text_pdf
 
     rng = random.Random(11)
     out: list[tuple[str, Path]] = []
@@ -88,20 +86,10 @@ def make_corpus(workdir: Path, n: int) -> list[tuple[str, Path]]:
         text = cv_text(rng, i)
         pdf_path = corpus / f"cv{i}.pdf"
         if not pdf_path.exists():
-            pdf = FPDF()
-            pdf.add_page()
-            pdf.set_font("Helvetica", size=10)
-            for line in text.splitlines():
-                pdf.multi_cell(0, 5, line or " ", new_x="LMARGIN", new_y="NEXT")
-            pdf_path.write_bytes(bytes(pdf.output()))
+            pdf_path.write_bytes(text_pdf(text, size=10, line_height=5))
         docx_path = corpus / f"cv{i}.docx"
         if not docx_path.exists():
-            document = docx.Document()
-            for line in text.splitlines():
-                document.add_paragraph(line)
-            buf = io.BytesIO()
-            document.save(buf)
-            docx_path.write_bytes(buf.getvalue())
+            docx_path.write_bytes(text_docx(text))
         out += [("pdf", pdf_path), ("docx", docx_path)]
     return out
 

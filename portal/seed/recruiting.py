@@ -159,18 +159,20 @@ def _cv_text(rng, name: str, email: str, phone: str, opening: dict[str, Any]) ->
     return "\n".join(lines)
 
 
-def _pdf(text: str) -> bytes:
+def text_pdf(text: str, *, size: int = 11, line_height: int = 6) -> bytes:
+    """A PDF of ``text``, one paragraph per line (demo CVs; the tests' and benchmark's too)."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font("Helvetica", size=size)
     for line in text.splitlines():
-        pdf.multi_cell(0, 6, line or " ", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, line_height, line or " ", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
-def _docx(text: str) -> bytes:
+def text_docx(text: str) -> bytes:
+    """A DOCX of ``text``, one paragraph per line."""
     import docx
 
     document = docx.Document()
@@ -226,7 +228,13 @@ def seed(ctx) -> None:
             phone = f"+55 11 9{rng.randint(1000, 9999)}-{rng.randint(1000, 9999)}"
             text = _cv_text(rng, name, email, phone, spec)
             kind = ("pdf", "docx", "txt")[i % 3]
-            data = _pdf(text) if kind == "pdf" else _docx(text) if kind == "docx" else text.encode()
+            data = (
+                text_pdf(text)
+                if kind == "pdf"
+                else text_docx(text)
+                if kind == "docx"
+                else text.encode()
+            )
             candidate = Candidate(
                 name=name,
                 email=email,

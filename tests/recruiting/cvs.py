@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import io
+# the same generators the demo seed and the benchmark use
+from portal.seed.recruiting import text_docx as make_docx  # noqa: F401
+from portal.seed.recruiting import text_pdf as make_pdf  # noqa: F401
 
 CV_PT = """Mariana Conceição Araújo
 mariana.araujo@example.com.br | +55 (11) 98765-4321 | São Paulo - SP
@@ -47,29 +49,6 @@ Experiência
 Vendedor - Loja Centro, 2022 - 2023
 Atendimento ao cliente e organização do estoque.
 """
-
-
-def make_pdf(text: str) -> bytes:
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.set_compression(True)
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=11)
-    for line in text.splitlines():
-        pdf.multi_cell(0, 6, line or " ", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-def make_docx(text: str) -> bytes:
-    import docx
-
-    document = docx.Document()
-    for line in text.splitlines():
-        document.add_paragraph(line)
-    buf = io.BytesIO()
-    document.save(buf)
-    return buf.getvalue()
 
 
 REQUIREMENTS = [
