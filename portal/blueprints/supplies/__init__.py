@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, has_request_context, request, url_for
+from flask import Blueprint, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -123,64 +122,24 @@ def counts_card(user: Any) -> dict[str, Any]:
     }
 
 
-# --- a faster "money" for long lists ----------------------------------------------------------
+# --- quantities in long lists ----------------------------------------------------------------
 
 
 @lru_cache(maxsize=16)
-def _brl_parts(locale: str) -> tuple[str, str, str, str, str, str]:
-    from babel import Locale
-    from babel.numbers import get_currency_symbol, get_decimal_symbol, get_group_symbol
+def group_symbol(locale: str) -> str:
+    """The locale's digit-grouping sign ("," in English, "." in pt_BR)."""
+    from babel.numbers import get_group_symbol
 
-    loc = Locale.parse(locale)
-    pattern = loc.currency_formats["standard"]
-    symbol = get_currency_symbol("BRL", loc)
-    pos_prefix, neg_prefix = (p.replace("¤", symbol) for p in pattern.prefix)
-    pos_suffix, neg_suffix = (s.replace("¤", symbol) for s in pattern.suffix)
-    return (
-        pos_prefix,
-        pos_suffix,
-        neg_prefix,
-        neg_suffix,
-        get_decimal_symbol(loc),
-        get_group_symbol(loc),
-    )
-
-
-@bp.app_template_filter("brl")
-def brl(value: Decimal | int | float | None) -> str:
-    """The same text as the ``money`` filter (BRL by locale), built from a cached pattern.
-
-    ``money`` re-reads the locale data for every call; the approval queue and the suggestions
-    list format hundreds of amounts per page.  The pattern is cached per request, so e-mails
-    rendered with ``force_locale`` must keep using ``money``.  tests/supplies/test_money.py pins
-    the output.
-    """
-    # Once per request (kept on the WSGI environ, which lives exactly as long as the request):
-    # the locale lookup costs more than the formatting.
-    cache = request.environ if has_request_context() else {}
-    parts = cache.get("portal.brl_parts")
-    if parts is None:
-        parts = cache["portal.brl_parts"] = _brl_parts(str(get_locale() or "en"))
-    pos_p, pos_s, neg_p, neg_s, dec, group = parts
-    amount = Decimal(value or 0).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-    digits = f"{abs(amount):,.2f}".replace(",", "\0").replace(".", dec).replace("\0", group)
-    if amount < 0:
-        return f"{neg_p}{digits}{neg_s}"
-    return f"{pos_p}{digits}{pos_s}"
+    return get_group_symbol(locale)
 
 
 @bp.app_template_filter("qty")
 def qty(value: int | None) -> str:
     """A whole quantity with the locale's digit grouping (1.234 in pt_BR), like ``number``
-    for integers but from the cached pattern: lists show two quantities a row."""
-    cache = request.environ if has_request_context() else {}
-    parts = cache.get("portal.brl_parts")
-    if parts is None:
-        parts = cache["portal.brl_parts"] = _brl_parts(str(get_locale() or "en"))
-    number = int(value or 0)
-    if -1000 < number < 1000:
-        return str(number)
-    return f"{number:,}".replace(",", parts[5])
+    for integers without Babel's decimal machinery: lists show two quantities a row."""
+    from portal.blueprints.supplies.rows import grouped_int
+
+    return grouped_int(group_symbol(str(get_locale() or "en")))(value)
 
 
 @bp.app_template_filter("po_number")
@@ -188,18 +147,3 @@ def po_number(order_id: int) -> str:
     from portal.models.supplies import order_number
 
     return order_number(order_id)
-
-
-@bp.app_template_filter("short_datetime")
-def short_datetime(value: Any) -> str:
-    """The ``datetime`` filter's text (short format, the request's locale and zone) from a
-    formatter looked up once per request: the approval queue shows one per row."""
-    from portal import formatting
-
-    if not value:
-        return ""
-    cache = request.environ if has_request_context() else {}
-    render = cache.get("portal.short_datetime")
-    if render is None:
-        render = cache["portal.short_datetime"] = formatting.datetime_formatter("short")
-    return render(value)

@@ -21,7 +21,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from portal import formatting, htmx
-from portal.blueprints.supplies import _brl_parts, bp, rows
+from portal.blueprints.supplies import bp, group_symbol, rows
 from portal.errors import DomainError, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -383,7 +383,7 @@ def _suggestions_page(errors: dict[str, str], status: int = 200):
             item_url=_url_pattern("supplies.item", "item_id"),
             no_supplier=_("No preferred supplier"),
             money=formatting.money_formatter(),
-            quantity=rows.grouped_int(_brl_parts(locale)[5]),
+            quantity=rows.grouped_int(group_symbol(locale)),
         ),
         supplier_options=rows.options(supplies.supplier_choices(), supplier_id),
         errors=errors,
