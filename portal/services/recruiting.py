@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -67,7 +68,7 @@ from portal.models.recruiting import (
     interview_interviewer,
     summarise_evidence,
 )
-from portal.pagination import ReadPage, paged
+from portal.pagination import ReadPage, last_page, paged
 from portal.services import audit, notifications, outbox
 from portal.services import recruiting_files as files
 from portal.services import recruiting_scoring as scoring
@@ -907,8 +908,8 @@ def ranked_page(
 ) -> tuple[OpeningHeader, ReadPage]:
     """The opening's header and the requested page of its applications, best score first.
 
-    Two statements whatever the number of applications (header + count, then the page; the
-    page is not read when it lies past the end).  ``stage``: "" for all, "active" for those
+    Two statements whatever the number of applications (header + count, then the page; a page
+    past the end is the last page).  ``stage``: "" for all, "active" for those
     not hired/rejected/withdrawn, or one stage.  ``missing``: "" any, "none" (every must-have
     matched) or a must-have's name.  Raises NotFound for an unknown opening.
     """
@@ -936,6 +937,9 @@ def ranked_page(
         raise NotFound(_("This opening does not exist."))
     *fields, total = row
     header = OpeningHeader(*fields)
+    if params["page_offset"] >= total > 0:  # past the end: the last page, as every list
+        page = last_page(total, per_page)
+        params["page_offset"] = (page - 1) * per_page
     items = list(connection.execute(page_stmt, params)) if params["page_offset"] < total else []
     return header, ReadPage(page=page, per_page=per_page, items=items, total=int(total))
 
@@ -1397,6 +1401,7 @@ def reschedule_interview(
         raise InvalidTransition(_("This interview was cancelled."))
     _check_times(start, end, interview.interviewers, exclude=interview.id)
     old = interview.start_at
+    changes = audit.diff(interview, ["start_at", "end_at"], {"start_at": start, "end_at": end})
     interview.start_at, interview.end_at = start, end
     interview.sequence += 1
     interview.reminder_sent_at = None
@@ -1409,7 +1414,7 @@ def reschedule_interview(
         at=start.isoformat(),
     )
     _send_invitations(interview, "REQUEST")
-    audit.record(actor, "recruiting.interview.rescheduled", interview, {"start": start.isoformat()})
+    audit.record(actor, "recruiting.interview.rescheduled", interview, changes)
     return interview
 
 
@@ -1418,17 +1423,24 @@ def cancel_interview(interview: Interview, *, actor: User) -> Interview:
     if interview.status != SCHEDULED:
         raise InvalidTransition(_("This interview was already cancelled."))
     interview.status = CANCELLED
-    if interview.slot_id:
+    if interview.slot_id:  # the candidate's booking is undone: the slot is free again
+        slot_id = interview.slot_id
         db.session.execute(
-            update(InterviewSlot)
-            .where(InterviewSlot.id == interview.slot_id)
-            .values(application_id=None)
+            update(InterviewSlot).where(InterviewSlot.id == slot_id).values(application_id=None)
         )
         interview.slot_id = None
+        audit.record(
+            actor,
+            "recruiting.slot.released",
+            ("InterviewSlot", slot_id),
+            {"application_id": [interview.application_id, None]},
+        )
     db.session.flush()
     _event(interview.application, "interview_cancelled", actor.id)
     _send_invitations(interview, "CANCEL")
-    audit.record(actor, "recruiting.interview.cancelled", interview)
+    audit.record(
+        actor, "recruiting.interview.cancelled", interview, {"status": [SCHEDULED, CANCELLED]}
+    )
     return interview
 
 
@@ -1588,9 +1600,27 @@ def working_hours_of(user: User) -> dict[int, WorkingHours]:
     }
 
 
-def set_working_hours(user: User, hours: dict[int, tuple[int, int] | None]) -> None:
-    """Replace the weekly hours: ``{weekday: (start_minute, end_minute) or None}``."""
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _hours_text(start: int, end: int) -> str:
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def set_working_hours(
+    user: User, hours: dict[int, tuple[int, int] | None], *, actor: User | None = None
+) -> None:
+    """Replace the weekly hours: ``{weekday: (start_minute, end_minute) or None}``.
+
+    Audited day by day, old -> new (``actor`` defaults to the user, who sets their own hours).
+    """
     existing = working_hours_of(user)
+    before: dict[str, str | None] = dict.fromkeys(_WEEKDAYS)
+    before.update(
+        {_WEEKDAYS[d]: _hours_text(h.start_minute, h.end_minute) for d, h in existing.items()}
+    )
+    after: dict[str, str | None] = dict.fromkeys(_WEEKDAYS)
+    after.update({_WEEKDAYS[d]: _hours_text(*v) for d, v in hours.items() if v is not None})
     for weekday in range(7):
         value = hours.get(weekday)
         row = existing.get(weekday)
@@ -1606,6 +1636,9 @@ def set_working_hours(user: User, hours: dict[int, tuple[int, int] | None]) -> N
             db.session.add(row)
         row.start_minute, row.end_minute = start, end
     db.session.flush()
+    changes = audit.diff(SimpleNamespace(**before), list(_WEEKDAYS), after)
+    if changes:
+        audit.record(actor or user, "recruiting.hours.changed", ("User", user.id), changes)
 
 
 def busy_slots(user: User, start: datetime, end: datetime) -> list[Interview]:
@@ -1645,7 +1678,16 @@ def add_slot(opening: Opening, *, actor: User, start: datetime, end: datetime) -
     slot = InterviewSlot(opening_id=opening.id, start_at=start, end_at=end)
     db.session.add(slot)
     db.session.flush()
-    audit.record(actor, "recruiting.slot.added", opening, {"start": start.isoformat()})
+    audit.record(
+        actor,
+        "recruiting.slot.added",
+        slot,
+        {
+            "opening_id": [None, opening.id],
+            "start_at": [None, start.isoformat()],
+            "end_at": [None, end.isoformat()],
+        },
+    )
     return slot
 
 
@@ -1695,6 +1737,12 @@ def create_booking_link(application: Application, *, actor: User) -> str:
         target=application,
     )
     _event(application, "booking_link", actor.id)
+    audit.record(
+        actor,
+        "recruiting.booking_link.created",
+        application,
+        {"booking_link_id": [None, row.id], "expires_at": [None, row.expires_at.isoformat()]},
+    )
     return token
 
 
@@ -1762,7 +1810,7 @@ def book_slot(token: str, slot_id: int) -> Interview:
     opening = application.opening
     organizer = opening.hiring_manager or db.session.get(User, row.created_by_id)
     assert organizer is not None
-    return schedule_interview(
+    interview = schedule_interview(
         application,
         actor=organizer,
         start=slot.start_at,
@@ -1772,6 +1820,26 @@ def book_slot(token: str, slot_id: int) -> Interview:
         organizer=organizer,
         location=opening.location,
     )
+    # The candidate acted (no portal user): the link is spent, the slot taken.
+    audit.record(
+        None,
+        "recruiting.booking_link.used",
+        application,
+        {
+            "booking_link_id": row.id,
+            "used_at": [None, now.isoformat()],
+        },
+    )
+    audit.record(
+        None,
+        "recruiting.slot.booked",
+        slot,
+        {
+            "application_id": [None, application.id],
+            "interview_id": [None, interview.id],
+        },
+    )
+    return interview
 
 
 # --- scorecards --------------------------------------------------------------------------------
@@ -1801,12 +1869,21 @@ def save_scorecard(
             Scorecard.interview_id == interview.id, Scorecard.interviewer_id == interviewer.id
         )
     )
+    created = card is None
+    before: dict[str, Any] = dict.fromkeys([*CRITERIA, "recommendation", "notes"])
     if card is None:
         card = Scorecard(interview=interview, interviewer=interviewer)
         db.session.add(card)
+    else:
+        before.update(card.ratings or {}, recommendation=card.recommendation, notes=card.notes)
+    after = {**clean, "recommendation": recommendation, "notes": notes or ""}
+    changes = audit.diff(SimpleNamespace(**before), list(after), after)
     card.ratings, card.notes, card.recommendation = clean, notes or "", recommendation
     db.session.flush()
     _event(interview.application, "scorecard", interviewer.id, recommendation=recommendation)
+    if changes:
+        action = "recruiting.scorecard.created" if created else "recruiting.scorecard.changed"
+        audit.record(interviewer, action, card, changes)
     return card
 
 

@@ -4,8 +4,10 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from portal import ui
+from portal.blueprints.recruiting import privacy
 
 bp = Blueprint("recruiting", __name__, url_prefix="/recruiting")
+privacy.protect(bp)  # HR pages only for HR, on every answer; no-store everywhere
 
 ui.nav_item(_l("Recruiting"), "recruiting.index", "hr.cv.upload", order=400)
 

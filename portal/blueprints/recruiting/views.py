@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from portal import htmx
 from portal.blueprints.forms_util import attach_error, commit_or_attach
-from portal.blueprints.recruiting import bp
+from portal.blueprints.recruiting import bp, privacy
 from portal.blueprints.recruiting.forms import (
     CandidateForm,
     HireForm,
@@ -29,9 +29,11 @@ from portal.extensions import db
 from portal.models import Department, User
 from portal.models.recruiting import OPENING_STATUSES, STAGES, Application
 from portal.pagination import page_arg, paginate
+from portal.routing import parse_int
 from portal.security import public, requires, signed_in
 from portal.services import recruiting
 from portal.services import recruiting_files as files
+from portal.web import error_response
 
 
 def _local_to_utc(value: datetime) -> datetime:
@@ -54,10 +56,7 @@ def _opening_choices(form: OpeningForm) -> None:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_int(value)
 
 
 # --- openings ----------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def create_opening():
 
 def _opening_saved(opening):
     flash(_("Opening %(title)s saved.", title=opening.title), "success")
-    return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
+    return htmx.redirect_to(privacy.readable_url("recruiting.opening", opening_id=opening.id))
 
 
 @bp.get("/openings/<int:opening_id>/edit")
@@ -195,7 +194,7 @@ def opening(opening_id: int):
 @requires("hr.openings.manage")
 def bulk_reject(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
     try:
         count = recruiting.bulk_reject(
             opening, ids, actor=current_user, reason=request.form.get("reason", "")
@@ -203,10 +202,10 @@ def bulk_reject(opening_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
+        return htmx.redirect_to(privacy.readable_url("recruiting.opening", opening_id=opening.id))
     db.session.commit()
     flash(_("%(n)d candidates rejected; each will receive a courteous e-mail.", n=count), "success")
-    return htmx.redirect_to(url_for("recruiting.opening", opening_id=opening.id))
+    return htmx.redirect_to(privacy.readable_url("recruiting.opening", opening_id=opening.id))
 
 
 # --- intake ------------------------------------------------------------------------------------
@@ -308,7 +307,7 @@ def create_candidate(opening_id: int):
             db.session.rollback()  # a double click: go where the first submission went
             added = recruiting.submitted_result(token, kind="candidate", actor=current_user)
             if added:
-                return htmx.redirect_to(_candidate_target(int(added)))
+                return htmx.redirect_to(_application_url(int(added)))
             form.form_errors.append(_("This form was already submitted."))
         except DomainError as error:
             db.session.rollback()
@@ -316,22 +315,30 @@ def create_candidate(opening_id: int):
         else:
             db.session.commit()
             flash(_("Candidate added (score %(score)d).", score=application.score), "success")
-            return htmx.redirect_to(_candidate_target(application.id))
+            return htmx.redirect_to(_application_url(application.id))
     if not form.form_token.data:
         form.form_token.data = recruiting.new_form_token()
     return render_template("recruiting/candidate_form.html", form=form, opening=opening), 422
 
 
-def _candidate_target(application_id: int) -> str:
-    if current_user.can("hr.candidates.view"):
-        return url_for("recruiting.application", application_id=application_id)
-    return url_for("recruiting.index")
-
-
 # --- one application ---------------------------------------------------------------------------
 
 
-def _application_page(application: Application, status_code: int = 200, **forms):
+def _application_url(application_id: int) -> str:
+    """The application page, or a start page for a caller who may act on it but not read it."""
+    return privacy.readable_url("recruiting.application", application_id=application_id)
+
+
+def _application_page(
+    application: Application, status_code: int = 200, *, message: str | None = None, **forms
+):
+    """The application page; a caller who may act on it but not read it gets only ``message``."""
+    if not privacy.may(privacy.VIEW_CANDIDATES):
+        if status_code < 400:
+            return htmx.redirect_to(privacy.readable_url("recruiting.index"))
+        return error_response(status_code, message)
+    if message:
+        flash(message, "error")
     blind = request.args.get("blind") == "1"
     interviews = recruiting.interviews_of(application)
     ctx = {
@@ -374,10 +381,10 @@ def stage(application_id: int):
         )
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return _application_page(recruiting.get_application_or_404(application_id), 422)
+        application = recruiting.get_application_or_404(application_id)
+        return _application_page(application, 422, message=error.message)
     db.session.commit()
-    return htmx.redirect_to(url_for("recruiting.application", application_id=application.id))
+    return htmx.redirect_to(_application_url(application.id))
 
 
 @bp.post("/applications/<int:application_id>/duplicate")
@@ -388,7 +395,7 @@ def duplicate(application_id: int):
         application, action=request.form.get("action", ""), actor=current_user
     )
     db.session.commit()
-    return htmx.redirect_to(url_for("recruiting.application", application_id=application.id))
+    return htmx.redirect_to(_application_url(application.id))
 
 
 @bp.post("/applications/<int:application_id>/hire")
@@ -396,6 +403,7 @@ def duplicate(application_id: int):
 def hire(application_id: int):
     application = recruiting.get_application_or_404(application_id)
     form = HireForm()
+    message = None
     if form.validate_on_submit():
         try:
             recruiting.hire(
@@ -407,17 +415,15 @@ def hire(application_id: int):
         except DomainError as error:
             db.session.rollback()
             attach_error(form, error)
-            flash(error.message, "error")
+            message = error.message
         else:
             db.session.commit()
             flash(
                 _("%(name)s hired; the employee record is ready.", name=application.candidate.name),
                 "success",
             )
-            return htmx.redirect_to(
-                url_for("recruiting.application", application_id=application.id)
-            )
-    return _application_page(application, 422, hire_form=form)
+            return htmx.redirect_to(_application_url(application.id))
+    return _application_page(application, 422, message=message, hire_form=form)
 
 
 @bp.post("/applications/<int:application_id>/booking-link")
@@ -427,9 +433,7 @@ def booking_link(application_id: int):
     token = recruiting.create_booking_link(application, actor=current_user)
     db.session.commit()
     flash(_("Booking link sent to the candidate."), "success")
-    if current_user.can("hr.candidates.view"):
-        return _application_page(application, token=token)
-    return htmx.redirect_to(url_for("recruiting.index"))
+    return _application_page(application, token=token)
 
 
 @bp.get("/cvs/<int:cv_id>")
@@ -440,7 +444,9 @@ def cv_download(cv_id: int):
     db.session.commit()
     response = send_file(
         files.path_of(cv.stored_name),
-        mimetype=files.EXTENSIONS[cv.kind],
+        # the bare media type: Werkzeug adds "; charset=utf-8" to text/* itself (the stored
+        # type already has it, and passing it on sent the charset twice)
+        mimetype=files.EXTENSIONS[cv.kind].partition(";")[0].strip(),
         as_attachment=True,
         download_name=f"cv-{cv.id}.{cv.kind}",
         max_age=0,
@@ -514,12 +520,7 @@ def create_interview(application_id: int):
         else:
             db.session.commit()
             flash(_("Interview scheduled; invitations are on their way."), "success")
-            target = (
-                url_for("recruiting.application", application_id=application.id)
-                if current_user.can("hr.candidates.view")
-                else url_for("recruiting.index")
-            )
-            return htmx.redirect_to(target)
+            return htmx.redirect_to(_application_url(application.id))
     return _interview_page(application, form, 422)
 
 
@@ -528,25 +529,32 @@ def create_interview(application_id: int):
 def reschedule(interview_id: int):
     interview = recruiting.get_interview_or_404(interview_id)
     form = RescheduleForm()
-    if not form.validate_on_submit():
-        flash(_("Give a start time and a duration."), "error")
-        return _application_page(interview.application, 422)
-    start = _local_to_utc(form.start.data)
-    try:
-        recruiting.reschedule_interview(
-            interview,
-            actor=current_user,
-            start=start,
-            end=start + timedelta(minutes=form.duration.data),
-        )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _application_page(recruiting.get_interview_or_404(interview_id).application, 422)
-    db.session.commit()
-    flash(_("Interview moved; updated invitations are on their way."), "success")
-    return htmx.redirect_to(
-        url_for("recruiting.application", application_id=interview.application_id)
+    if form.validate_on_submit():
+        start = _local_to_utc(form.start.data)
+        try:
+            recruiting.reschedule_interview(
+                interview,
+                actor=current_user,
+                start=start,
+                end=start + timedelta(minutes=form.duration.data),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Interview moved; updated invitations are on their way."), "success")
+            return htmx.redirect_to(_application_url(interview.application_id))
+    # The form again with the error by its field — never the application page, which a
+    # scheduler without hr.candidates.view may not read (issue 10, item 1).
+    interview = recruiting.get_interview_or_404(interview_id)
+    return htmx.render(
+        "recruiting/reschedule.html",
+        "recruiting/_partials/_reschedule.html",
+        status_code=422,
+        interview=interview,
+        form=form,
+        back_url=_application_url(interview.application_id),
     )
 
 
@@ -557,9 +565,7 @@ def cancel(interview_id: int):
     recruiting.cancel_interview(interview, actor=current_user)
     db.session.commit()
     flash(_("Interview cancelled; everyone is told."), "success")
-    return htmx.redirect_to(
-        url_for("recruiting.application", application_id=interview.application_id)
-    )
+    return htmx.redirect_to(_application_url(interview.application_id))
 
 
 @bp.route("/interviews/<int:interview_id>/scorecard", methods=["GET", "POST"])
