@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -24,10 +24,13 @@ from flask_babel import format_currency, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, literal_column, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from portal.config import base_origin
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
+from portal.exports import write_csv
 from portal.extensions import db
 from portal.models import User, UserRole
 from portal.models.base import utcnow
@@ -52,6 +55,7 @@ from portal.models.supplies import (
     ApprovalRule,
     Delegation,
     PurchaseOrder,
+    PurchaseOrderContributor,
     PurchaseOrderLine,
     Receipt,
     StockCount,
@@ -65,6 +69,7 @@ from portal.models.supplies import (
     order_number,
 )
 from portal.pagination import RowPage, paged, read_rows, row_page
+from portal.routing import parse_int
 from portal.services import audit, notifications, outbox
 
 log = logging.getLogger(__name__)
@@ -87,7 +92,7 @@ def _url(endpoint: str, **values: Any) -> str:
     try:
         return url_for(endpoint, **values)
     except RuntimeError:
-        with current_app.test_request_context():
+        with current_app.test_request_context(base_url=base_origin(current_app.config)):
             return url_for(endpoint, **values)
 
 
@@ -111,13 +116,17 @@ def month_bounds(today: date | None = None) -> tuple[datetime, datetime]:
     )
 
 
-def _int(value: Any, field: str, *, minimum: int = 0) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValidationError(_("Enter a whole number."), field=field) from None
+MAX_QUANTITY = 1_000_000  # no office counts further; keeps sums inside INTEGER columns
+
+
+def _int(value: Any, field: str, *, minimum: int = 0, maximum: int = MAX_QUANTITY) -> int:
+    number = parse_int(value, minimum=None, maximum=None)
+    if number is None:
+        raise ValidationError(_("Enter a whole number."), field=field)
     if number < minimum:
         raise ValidationError(_("Enter a number of at least %(min)d.", min=minimum), field=field)
+    if number > maximum:
+        raise ValidationError(_("Enter a number of at most %(max)d.", max=maximum), field=field)
     return number
 
 
@@ -136,14 +145,6 @@ def _decimal(value: Any, field: str, *, required: bool = True) -> Decimal | None
     if amount < 0 or not amount.is_finite():
         raise ValidationError(_("The amount cannot be negative."), field=field)
     return amount.quantize(CENT)
-
-
-def csv_safe(value: Any) -> str:
-    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in exported cells."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def users_with_role(role: str) -> list[User]:
@@ -309,19 +310,21 @@ def clean_item_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             _("The par level must be at least the reorder point."), field="par_level"
         )
-    category_id = data.get("category_id")
-    if not category_id or db.session.get(SupplyCategory, int(category_id)) is None:
+    category_id = parse_int(data.get("category_id"), minimum=1)
+    if not category_id or db.session.get(SupplyCategory, category_id) is None:
         raise ValidationError(_("Choose a category."), field="category_id")
     supplier_id = data.get("supplier_id") or None
-    if supplier_id and db.session.get(Supplier, int(supplier_id)) is None:
+    if supplier_id and (supplier_id := parse_int(supplier_id, minimum=1)) is None:
+        raise ValidationError(_("Choose a supplier."), field="supplier_id")
+    if supplier_id and db.session.get(Supplier, supplier_id) is None:
         raise ValidationError(_("Choose a supplier."), field="supplier_id")
     return {
         "sku": sku,
         "name": name[:160],
-        "category_id": int(category_id),
+        "category_id": category_id,
         "unit": (str(data.get("unit") or "un").strip() or "un")[:20],
         "pack_size": pack,
-        "supplier_id": int(supplier_id) if supplier_id else None,
+        "supplier_id": supplier_id,
         "unit_cost": _decimal(data.get("unit_cost") or "0", "unit_cost"),
         "reorder_point": reorder,
         "par_level": par,
@@ -400,28 +403,27 @@ CSV_COLUMNS = [
 
 
 def export_items_csv(stmt) -> str:
-    """Write the selected items as CSV (formula-safe); streams one query."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for item in db.session.scalars(stmt):
-        writer.writerow(
-            [
-                csv_safe(item.sku),
-                csv_safe(item.name),
-                csv_safe(item.category.name),
-                csv_safe(item.unit),
+    """Write the selected items as CSV (formula-safe, portal.exports); one query."""
+
+    def rows() -> Iterator[list[Any]]:
+        yield CSV_COLUMNS
+        for item in db.session.scalars(stmt):
+            yield [
+                item.sku,
+                item.name,
+                item.category.name,
+                item.unit,
                 item.pack_size,
-                csv_safe(item.supplier.name if item.supplier else ""),
+                item.supplier.name if item.supplier else "",
                 f"{item.unit_cost:.2f}",
                 item.reorder_point,
                 item.par_level,
-                csv_safe(item.location or ""),
+                item.location,
                 "yes" if item.active else "no",
                 item.on_hand,
             ]
-        )
-    return out.getvalue()
+
+    return write_csv(rows())
 
 
 class ImportRejected(ValidationError):
@@ -610,6 +612,8 @@ def get_count_or_404(count_id: int) -> StockCount:
 
 def start_count(*, actor: User, category_id: int | None = None) -> StockCount:
     """Snapshot on-hand of every active item (or one category) into a new count."""
+    if category_id and db.session.get(SupplyCategory, category_id) is None:
+        raise ValidationError(_("Choose a category."), field="category_id")
     count = StockCount(category_id=category_id or None, started_by_id=actor.id)
     db.session.add(count)
     db.session.flush()
@@ -645,12 +649,18 @@ def get_count_line_or_404(count: StockCount, line_id: int) -> StockCountLine:
     return line
 
 
-def set_counted(line: StockCountLine, *, counted: Any) -> StockCountLine:
+def set_counted(line: StockCountLine, *, counted: Any, actor: User) -> StockCountLine:
+    """Record what was found on the shelf; every change is audited, old → new (a count decides
+    the stock adjustments, so who typed which number must be traceable)."""
     if line.count.status != "open":
         raise InvalidTransition(_("This count was already posted."))
     text = str(counted if counted is not None else "").strip()
-    line.counted = None if text == "" else _int(text, "counted")
-    db.session.flush()
+    new = None if text == "" else _int(text, "counted")
+    changes = audit.diff(line, ["counted"], {"counted": new})
+    if changes:
+        line.counted = new
+        db.session.flush()
+        audit.record(actor, "supplies.count.line", line.count, {"item": line.item.sku, **changes})
     return line
 
 
@@ -986,6 +996,7 @@ def drafts_from_suggestions(item_ids: Sequence[int], *, actor: User) -> list[Pur
         db.session.add(order)
         db.session.flush()
         _recompute(order)
+        _record_contributor(order, actor)
         audit.record(actor, "supplies.order.create", order, {"from": "suggestions"})
         orders.append(order)
     if not orders:
@@ -1007,8 +1018,8 @@ def _order_filters(stmt, *, status: str = "", q: str = ""):
         stmt = stmt.where(PurchaseOrder.status == status)
     if q:
         q = q.strip().upper().removeprefix("PO-")
-        if q.isdigit():
-            stmt = stmt.where(PurchaseOrder.id == int(q))
+        if (number := parse_int(q)) is not None:
+            stmt = stmt.where(PurchaseOrder.id == number)
         else:
             stmt = stmt.where(
                 PurchaseOrder.supplier_id.in_(
@@ -1062,11 +1073,12 @@ def order_page(*, status: str = "", q: str = "", page: int, per_page: int) -> Ro
     status), newest first, with the same filters as the CSV export: two queries."""
     status_kind = "open" if status == "open" else ("one" if status else "")
     term = q.strip().upper().removeprefix("PO-")
-    q_kind = "" if not term else ("number" if term.isdigit() else "supplier")
+    number = parse_int(term)
+    q_kind = "" if not term else ("number" if number is not None else "supplier")
     stmt, count = _order_page_statements(status_kind, q_kind)
     params = {
         "status": status,
-        "order_id": int(term) if q_kind == "number" else None,
+        "order_id": number,
         "like": f"%{term}%",
     }
     return row_page(stmt, count, list, page=page, per_page=per_page, params=params)
@@ -1130,28 +1142,28 @@ def export_orders_csv(*, status: str = "", q: str = "") -> str:
     def when(value: datetime | None) -> str:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(ORDER_CSV_COLUMNS)
-    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
-        (oid, st, supplier, category, req, created, submitted, approved, by, for_, n, total) = row
-        writer.writerow(
-            [
+    def rows() -> Iterator[list[Any]]:
+        yield ORDER_CSV_COLUMNS
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            (oid, st, supplier, category, req, created, submitted, approved, by, for_, n, total) = (
+                row
+            )
+            yield [
                 order_number(oid),
                 st,
-                csv_safe(supplier),
-                csv_safe(category or ""),
-                csv_safe(req),
+                supplier,
+                category,
+                req,
                 when(created),
                 when(submitted),
                 when(approved),
-                csv_safe(by or ""),
-                csv_safe(for_ or ""),
+                by,
+                for_,
                 n,
                 f"{Decimal(total or 0):.2f}",
             ]
-        )
-    return out.getvalue()
+
+    return write_csv(rows())
 
 
 def get_order_or_404(order_id: int) -> PurchaseOrder:
@@ -1239,6 +1251,88 @@ def create_order(*, supplier: Supplier, actor: User, notes: str | None = None) -
     return order
 
 
+# --- who composed an order (segregation of duties) -------------------------------------------
+
+
+def _record_contributor(order: PurchaseOrder, actor: User) -> None:
+    """Remember that ``actor`` created or changed the order's lines (once per person).
+
+    INSERT ... ON CONFLICT DO NOTHING: two changes by the same person at once never collide.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(PurchaseOrderContributor)
+        .values(order_id=order.id, user_id=actor.id, first_at=utcnow())
+        .on_conflict_do_nothing()
+    )
+
+
+def composed_by(order: PurchaseOrder, user: User) -> bool:
+    """Whether ``user`` requested the order or created or changed any of its lines: then they
+    count as a requester and may neither approve nor reject it."""
+    if order.requester_id == user.id:
+        return True
+    return _composer_ids(order, [user.id]) != set()
+
+
+def _composer_ids(order: PurchaseOrder, user_ids: Iterable[int]) -> set[int]:
+    """Which of ``user_ids`` created or changed the order's lines."""
+    wanted = [i for i in user_ids if i is not None]
+    if not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            select(PurchaseOrderContributor.user_id).where(
+                PurchaseOrderContributor.order_id == order.id,
+                PurchaseOrderContributor.user_id.in_(wanted),
+            )
+        )
+    )
+
+
+def order_contributors(order: PurchaseOrder) -> list[User]:
+    """Who changed the order's lines besides its requester, in the order they first did."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(PurchaseOrderContributor, PurchaseOrderContributor.user_id == User.id)
+            .where(
+                PurchaseOrderContributor.order_id == order.id,
+                PurchaseOrderContributor.user_id != order.requester_id,
+            )
+            .order_by(PurchaseOrderContributor.first_at, User.name)
+        )
+    )
+
+
+def may_cancel(order: PurchaseOrder, user: User) -> bool:
+    """The requester or an office manager (the portal has no per-person manager: departments
+    carry none, and office managers manage purchasing for everyone)."""
+    return order.requester_id == user.id or user.has_role("office_manager")
+
+
+@dataclass(slots=True)
+class OrderRights:
+    """What the order page offers ``user``; the services refuse the rest anyway."""
+
+    decide: bool  # approve or reject
+    cancel: bool
+    contributors: list[User]
+
+
+def order_rights(order: PurchaseOrder, user: User) -> OrderRights:
+    contributors = order_contributors(order)
+    composed = order.requester_id == user.id or any(u.id == user.id for u in contributors)
+    return OrderRights(
+        decide=order.status == PENDING_APPROVAL and user.can("purchase.approve") and not composed,
+        cancel=order.status in (DRAFT, PENDING_APPROVAL, APPROVED)
+        and user.can("purchase.create")
+        and may_cancel(order, user),
+        contributors=contributors,
+    )
+
+
 def _require_draft_editor(order: PurchaseOrder, actor: User) -> None:
     if order.status != DRAFT:
         raise InvalidTransition(_("Only draft orders can be edited."))
@@ -1267,6 +1361,7 @@ def add_line(
     db.session.flush()
     _recompute(order)
     _transition(order, seen_version=order.version, allowed_from=(DRAFT,), actor=actor)
+    _record_contributor(order, actor)
     audit.record(actor, "supplies.order.line_add", order, {"item": item.sku, "quantity": qty})
     return line
 
@@ -1283,6 +1378,7 @@ def remove_line(
     db.session.flush()
     _recompute(order)
     _transition(order, seen_version=order.version, allowed_from=(DRAFT,), actor=actor)
+    _record_contributor(order, actor)
     audit.record(actor, "supplies.order.line_remove", order, {"item": line.item.sku})
 
 
@@ -1371,9 +1467,15 @@ def active_delegations(today: date | None = None) -> list[Delegation]:
 def approval_authority(
     order: PurchaseOrder, user: User, *, today: date | None = None
 ) -> User | None:
-    """Return who ``user`` approves on behalf of (None: in their own right) or refuse."""
+    """Return who ``user`` approves on behalf of (None: in their own right) or refuse.
+
+    Whoever created or changed the order's lines counts as a requester: they never approve or
+    reject it, and nobody does so on their behalf (the database refuses it too).
+    """
     if order.requester_id == user.id:
         raise NotAllowed(_("You cannot approve or reject your own order."))
+    if composed_by(order, user):
+        raise NotAllowed(_("You cannot approve or reject this order: you changed its lines."))
     if user.has_role("office_manager"):
         return None
     mine = [d for d in active_delegations(today) if d.delegate_id == user.id]
@@ -1382,6 +1484,12 @@ def approval_authority(
     usable = [d for d in mine if d.manager_id != order.requester_id]
     if not usable:
         raise NotAllowed(_("You cannot approve an order on behalf of the person who requested it."))
+    composers = _composer_ids(order, [d.manager_id for d in usable])
+    usable = [d for d in usable if d.manager_id not in composers]
+    if not usable:
+        raise NotAllowed(
+            _("You cannot approve this order on behalf of someone who changed its lines.")
+        )
     if not delegate_allowed(order):
         raise NotAllowed(
             _("Orders of %(total)s need an office manager's approval.", total=money(order.total))
@@ -1402,19 +1510,26 @@ def approvers_for(order: PurchaseOrder, *, today: date | None = None) -> list[Us
     """Who is told an order waits: present managers, and delegates of absent ones."""
     absent = {d.manager_id: d for d in active_delegations(today)}
     allow_delegate = delegate_allowed(order)
+    managers = users_with_role("office_manager")
+    composers = _composer_ids(
+        order, [m.id for m in managers] + [d.delegate_id for d in absent.values()]
+    )
+    composers.add(order.requester_id)
     out: dict[int, User] = {}
-    for manager in users_with_role("office_manager"):
+    for manager in managers:
+        if manager.id in composers:
+            continue  # neither they nor a delegate on their behalf may approve it
         d = absent.get(manager.id)
         if (
             d is not None
             and allow_delegate
             and d.delegate.active
+            and d.delegate_id not in composers
             and (d.amount_limit is None or order.total <= d.amount_limit)
         ):
             out[d.delegate.id] = d.delegate
         else:
             out[manager.id] = manager
-    out.pop(order.requester_id, None)
     return list(out.values())
 
 
@@ -1534,8 +1649,10 @@ def bulk_approve(
     refused: list[tuple[str, str]] = []
     for token in tokens:
         try:
-            order_id, version = (int(p) for p in str(token).split(":", 1))
+            order_id, version = (parse_int(p) for p in str(token).split(":", 1))
         except ValueError:
+            continue
+        if order_id is None or version is None:
             continue
         order = db.session.get(PurchaseOrder, order_id)
         if order is None:
@@ -1554,7 +1671,11 @@ def bulk_approve(
 def cancel_order(
     order: PurchaseOrder, *, actor: User, reason: str = "", seen_version: int | None = None
 ) -> None:
+    """Cancel an order not yet sent; only its requester or an office manager may (the database
+    refuses anyone else too)."""
     _check_version(order, seen_version)
+    if not may_cancel(order, actor):
+        raise NotAllowed(_("Only the requester or an office manager can cancel this order."))
     if order.status not in (DRAFT, PENDING_APPROVAL, APPROVED):
         raise InvalidTransition(
             _("This order is %(status)s and can no longer be cancelled.", status=order.status_label)
@@ -1579,6 +1700,7 @@ def cancel_order(
         actor=actor,
         status=CANCELLED,
         cancelled_reason=(reason or "").strip()[:500] or None,
+        cancelled_by_id=actor.id,
     )
     if order.submission is not None and order.submission.status == OUTBOX_PENDING:
         order.submission.status = "cancelled"
@@ -1738,22 +1860,21 @@ def order_pdf(order: PurchaseOrder) -> bytes:
 
 
 def order_csv(order: PurchaseOrder) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["order", "sku", "item", "quantity", "unit", "unit_cost", "line_total"])
-    for line in order.lines:
-        writer.writerow(
-            [
-                order.number,
-                csv_safe(line.item.sku),
-                csv_safe(line.item.name),
-                line.quantity,
-                csv_safe(line.item.unit),
-                f"{line.unit_cost:.2f}",
-                f"{line.line_total:.2f}",
-            ]
-        )
-    return out.getvalue().encode("utf-8")
+    """The order's lines as CSV for the supplier (formula-safe: it opens in their spreadsheet)."""
+    header = ["order", "sku", "item", "quantity", "unit", "unit_cost", "line_total"]
+    rows = [
+        [
+            order.number,
+            line.item.sku,
+            line.item.name,
+            line.quantity,
+            line.item.unit,
+            f"{line.unit_cost:.2f}",
+            f"{line.line_total:.2f}",
+        ]
+        for line in order.lines
+    ]
+    return write_csv([header, *rows]).encode("utf-8")
 
 
 def _queue_submission(order: PurchaseOrder) -> None:
@@ -1885,6 +2006,8 @@ class QueueEntry:
     budget: Decimal | None
     line_count: int
     used: Decimal = Decimal("0")
+    # The viewer changed its lines: like the requester, they may not approve it.
+    composed: bool = False
 
     @property
     def number(self) -> str:
@@ -1925,6 +2048,7 @@ def _queue_entries(rows: Sequence[Any]) -> list[QueueEntry]:
             used=used.get(r.category_id, Decimal("0"))
             if r.category_id is not None
             else Decimal("0"),
+            composed=bool(r.composed),
         )
         for r in rows
     ]
@@ -1938,6 +2062,15 @@ def _queue_statements():
         .where(PurchaseOrderLine.order_id == PurchaseOrder.id)
         .correlate(PurchaseOrder)
         .scalar_subquery()
+    )
+    composed = (
+        select(PurchaseOrderContributor.order_id)
+        .where(
+            PurchaseOrderContributor.order_id == PurchaseOrder.id,
+            PurchaseOrderContributor.user_id == bindparam("viewer_id"),
+        )
+        .correlate(PurchaseOrder)
+        .exists()
     )
     stmt = (
         select(
@@ -1953,6 +2086,7 @@ def _queue_statements():
             SupplyCategory.name.label("category"),
             SupplyCategory.monthly_budget,
             line_count.label("line_count"),
+            composed.label("composed"),
             func.count().over().label("total_rows"),
         )
         .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
@@ -1965,11 +2099,20 @@ def _queue_statements():
     return paged(stmt), count
 
 
-def pending_queue(*, page: int, per_page: int) -> RowPage:
+def pending_queue(*, page: int, per_page: int, viewer: User | None = None) -> RowPage:
     """The approval queue: pending orders oldest first, with requester, supplier, category,
-    number of lines and budget use this month — two queries per page whatever the data."""
+    number of lines, budget use this month and whether ``viewer`` changed its lines — two
+    queries per page whatever the data."""
     stmt, count = _queue_statements()
-    return row_page(stmt, count, _queue_entries, page=page, per_page=per_page, windowed=True)
+    return row_page(
+        stmt,
+        count,
+        _queue_entries,
+        page=page,
+        per_page=per_page,
+        params={"viewer_id": viewer.id if viewer is not None else None},
+        windowed=True,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -2032,8 +2175,8 @@ def list_rules() -> list[ApprovalRule]:
 def add_rule(
     *, category_id: Any, max_amount: Any, allow_delegate: bool, actor: User
 ) -> ApprovalRule:
-    cid = int(category_id) if category_id else None
-    if cid is not None and db.session.get(SupplyCategory, cid) is None:
+    cid = parse_int(category_id, minimum=1) if category_id else None
+    if category_id and (cid is None or db.session.get(SupplyCategory, cid) is None):
         raise ValidationError(_("Choose a category."), field="category_id")
     rule = ApprovalRule(
         category_id=cid,
@@ -2085,7 +2228,8 @@ def create_delegation(
     amount_limit: Any = None,
     note: str | None = None,
 ) -> Delegation:
-    delegate = db.session.get(User, int(delegate_id)) if delegate_id else None
+    delegate_id = parse_int(delegate_id, minimum=1)
+    delegate = db.session.get(User, delegate_id) if delegate_id else None
     if delegate is None or delegate.id not in {u.id for u in delegate_choices(manager)}:
         raise ValidationError(_("Choose who approves while you are away."), field="delegate_id")
     if starts_on is None:
@@ -2361,6 +2505,7 @@ def fulfil_supply_request(
                     )
                 db.session.flush()
                 _recompute(order)
+                _record_contributor(order, actor)
             short.append((item, missing, order))
     parts = (
         [_("Issued: %(what)s.", what=", ".join(f"{q} {i.unit} {i.name}" for i, q in issued))]

@@ -53,6 +53,7 @@ def queue_rows(
     overdue = f' <span class="badge badge-danger">{escape(t["overdue"])}</span>'
     no_budget = f'<span class="muted small">{escape(t["no_budget"])}</span>'
     own = f'<span class="muted small">{escape(t["own"])}</span>'
+    composed = f'<span class="muted small">{escape(t["composed"])}</span>'
     approve, reject_more = escape(t["approve"]), escape(t["reject_more"])
     see_lines = escape(t["see_lines"])
     lines = {n: escape(text) for n, text in t["lines"].items()}
@@ -84,6 +85,8 @@ def queue_rows(
             budget_html = no_budget
         if o.requester_id == me:
             disabled, actions = " disabled", own
+        elif o.composed:
+            disabled, actions = " disabled", composed
         else:
             url = approve_url % oid
             disabled = ""

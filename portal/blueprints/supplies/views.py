@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -33,8 +32,10 @@ from portal.models.supplies import (
     SupplyItem,
 )
 from portal.pagination import page_arg, paginate
+from portal.routing import id_arg, parse_date, parse_int
 from portal.security import requires
 from portal.services import supplies
+from portal.web import safe_next
 
 
 def _errors(error: DomainError) -> dict[str, str]:
@@ -42,28 +43,12 @@ def _errors(error: DomainError) -> dict[str, str]:
 
 
 def _version() -> int | None:
-    value = request.form.get("version")
-    return int(value) if value and value.isdigit() else None
+    return parse_int(request.form.get("version"))
 
 
 def _next_url() -> str | None:
     """A same-site path to return to (never an open redirect)."""
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return safe_next(request.form.get("next"), "") or None
 
 
 def _csv_response(text: str, filename: str) -> Response:
@@ -93,7 +78,7 @@ def index():
 @requires("supplies.view")
 def items():
     q = request.args.get("q", "")
-    category_id = _int_arg("category")
+    category_id = id_arg("category")
     status = request.args.get("status", "active")
     page = supplies.item_page(
         q=q,
@@ -119,7 +104,7 @@ def items():
 def items_export():
     stmt = supplies.list_items(
         q=request.args.get("q", ""),
-        category_id=_int_arg("category"),
+        category_id=id_arg("category"),
         status=request.args.get("status", ""),
     )
     return _csv_response(supplies.export_items_csv(stmt), "items.csv")
@@ -226,8 +211,8 @@ def item_stock(item_id: int):
                 reason=values.get("reason"),
             )
         else:
-            person_id = values.get("issued_to_id")
-            person = db.session.get(User, int(person_id)) if person_id else None
+            person_id = parse_int(values.get("issued_to_id"), minimum=1)
+            person = db.session.get(User, person_id) if person_id else None
             supplies.issue_stock(
                 item,
                 quantity=values.get("quantity"),
@@ -366,7 +351,7 @@ def _suggestions_page(errors: dict[str, str], status: int = 200):
     """The suggestions page: 50 a page (optionally one supplier's), labels translated once."""
     from babel.numbers import get_decimal_symbol
 
-    supplier_id = _int_arg("supplier")
+    supplier_id = id_arg("supplier")
     page = supplies.suggestion_page(
         supplier_id=supplier_id, page=page_arg(), per_page=SUGGESTIONS_PER_PAGE
     )
@@ -400,7 +385,8 @@ def suggestions():
 @requires("purchase.create")
 def suggestions_order():
     try:
-        orders = supplies.drafts_from_suggestions(request.form.getlist("items"), actor=current_user)
+        chosen = [i for i in map(parse_int, request.form.getlist("items")) if i is not None]
+        orders = supplies.drafts_from_suggestions(chosen, actor=current_user)
     except DomainError as error:
         db.session.rollback()
         return _suggestions_page(_errors(error), 422)
@@ -431,9 +417,7 @@ def counts():
 def count_start():
     category = request.form.get("category_id", "")
     try:
-        count = supplies.start_count(
-            actor=current_user, category_id=int(category) if category.isdigit() else None
-        )
+        count = supplies.start_count(actor=current_user, category_id=parse_int(category, minimum=1))
     except DomainError as error:
         db.session.rollback()
         return render_template(
@@ -461,7 +445,7 @@ def count_line(count_id: int, line_id: int):
     count = supplies.get_count_or_404(count_id)
     line = supplies.get_count_line_or_404(count, line_id)
     try:
-        supplies.set_counted(line, counted=request.form.get("counted"))
+        supplies.set_counted(line, counted=request.form.get("counted"), actor=current_user)
     except DomainError as error:
         db.session.rollback()
         line = supplies.get_count_line_or_404(count, line_id)
@@ -549,7 +533,8 @@ def order_new():
 def order_create():
     supplier_id = request.form.get("supplier_id", "")
     try:
-        supplier = supplies.get_supplier_or_404(int(supplier_id)) if supplier_id.isdigit() else None
+        supplier_id = parse_int(supplier_id, minimum=1)
+        supplier = supplies.get_supplier_or_404(supplier_id) if supplier_id else None
         if supplier is None:
             raise ValidationError(_("Choose a supplier."), field="supplier_id")
         order = supplies.create_order(
@@ -571,6 +556,7 @@ def _order_page(order, errors=None, values=None, status=200):
     return render_template(
         "supplies/order.html",
         order=order,
+        rights=supplies.order_rights(order, current_user),
         receipts=supplies.list_receipts(order),
         items=db.session.scalars(
             supplies.list_items(status="active").where(SupplyItem.supplier_id == order.supplier_id)
@@ -602,6 +588,7 @@ def order_submission(order_id: int):
         "supplies/order.html",
         "supplies/_partials/_submission.html",
         order=order,
+        rights=supplies.order_rights(order, current_user),
         receipts=[],
         items=[],
         errors={},
@@ -648,7 +635,8 @@ def _order_action(order_id: int, action, success: str | None = None):
 @requires("purchase.create")
 def order_add_line(order_id: int):
     item_id = request.form.get("item_id", "")
-    item = db.session.get(SupplyItem, int(item_id)) if item_id.isdigit() else None
+    item_id = parse_int(item_id, minimum=1)
+    item = db.session.get(SupplyItem, item_id) if item_id else None
     return _order_action(
         order_id,
         lambda o: supplies.add_line(
@@ -708,7 +696,9 @@ def order_close(order_id: int):
 @requires("supplies.manage")
 def order_receive(order_id: int):
     quantities = {
-        int(k[4:]): v for k, v in request.form.items() if k.startswith("qty-") and k[4:].isdigit()
+        line_id: v
+        for k, v in request.form.items()
+        if k.startswith("qty-") and (line_id := parse_int(k[4:])) is not None
     }
     return _order_action(
         order_id,
@@ -770,6 +760,7 @@ def _queue_texts(locale: str) -> dict[str, str]:
         "overdue": _("Overdue"),
         "no_budget": _("No budget set"),
         "own": _("Your own order: someone else approves it."),
+        "composed": _("You changed this order's lines: someone else approves it."),
         "approve": _("Approve"),
         "reject_more": _("Reject…"),
         "approve_selected": _("Approve selected"),
@@ -779,7 +770,9 @@ def _queue_texts(locale: str) -> dict[str, str]:
 
 
 def _queue_context() -> dict[str, Any]:
-    page = supplies.pending_queue(page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
+    page = supplies.pending_queue(
+        page=page_arg(), per_page=current_app.config["PAGE_SIZE"], viewer=current_user
+    )
     t = _queue_labels(page.items)
     urls = {
         "order": _url_pattern("supplies.order"),
@@ -983,8 +976,8 @@ def absence_create():
         supplies.create_delegation(
             manager=current_user,
             delegate_id=form.get("delegate_id"),
-            starts_on=_date(form.get("starts_on")),
-            ends_on=_date(form.get("ends_on")),
+            starts_on=parse_date(form.get("starts_on")),
+            ends_on=parse_date(form.get("ends_on")),
             amount_limit=form.get("amount_limit"),
             note=form.get("note"),
         )
