@@ -52,7 +52,8 @@ from portal.models.frontdesk import (
     Visit,
 )
 from portal.pagination import RowPage, paged, row_page
-from portal.services import audit
+from portal.routing import MAX_DATE, MIN_DATE, parse_date, parse_int
+from portal.services import audit, filecheck
 from portal.services.notifications import notify, register_kind
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,9 @@ def parse_local_datetime(value: str | None, *, field: str) -> datetime | None:
     try:
         naive = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError(_("Enter a date and time."), field=field) from None
+        naive = None
+    if naive is None or not MIN_DATE <= naive.date() <= MAX_DATE:  # year 9999 + zone: overflow
+        raise ValidationError(_("Enter a date and time."), field=field)
     if naive.tzinfo is None:
         naive = naive.replace(tzinfo=local_zone())
     return naive.astimezone(UTC)
@@ -466,16 +469,7 @@ class CallFilters:
 
     @classmethod
     def from_args(cls, args: Any) -> CallFilters:
-        def _date(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name, "")) if args.get(name) else None
-            except ValueError:
-                return None
-
-        try:
-            person_id = int(args.get("person") or 0) or None
-        except ValueError:
-            person_id = None
+        person_id = parse_int(args.get("person"), minimum=1)
         who = (args.get("who") or "").strip()[:300]
         if who and person_id is None:
             try:
@@ -490,8 +484,8 @@ class CallFilters:
             view=view,
             person_id=person_id,
             who=who,
-            date_from=_date("from"),
-            date_to=_date("to"),
+            date_from=parse_date(args.get("from")),
+            date_to=parse_date(args.get("to")),
             q=(args.get("q") or "").strip()[:100],
         )
 
@@ -751,38 +745,30 @@ CSV_HEADER = (
 )
 
 
-def csv_safe(value: Any) -> str:
-    """Neutralise spreadsheet formulas (=, +, -, @, tab, CR) in a cell."""
-    text = "" if value is None else str(value)
-    if text and text[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[Any]]:
+    """Yield CSV rows (header first) for every call the filters match.
 
-
-def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[str]]:
-    """Yield CSV rows (header first) for every call the filters match."""
+    Plain values: the one CSV writer (portal.exports) makes every cell formula-safe.
+    """
     yield list(CSV_HEADER)
     stmt = list_calls(filters).options(*_people(Call.for_user, Call.transferred_to))
     stmt = stmt.execution_options(yield_per=batch)
     for call in db.session.scalars(stmt):
         yield [
-            csv_safe(v)
-            for v in (
-                call.id,
-                call.created_at.isoformat(),
-                call.direction,
-                call.caller_name,
-                call.company,
-                call.phone,
-                call.for_user.name if call.for_user else "",
-                call.transferred_to.name if call.transferred_to else "",
-                call.outcome,
-                "yes" if call.urgent else "",
-                call.status,
-                call.callback_due_at.isoformat() if call.callback_due_at else "",
-                call.message,
-                call.return_note,
-            )
+            call.id,
+            call.created_at.isoformat(),
+            call.direction,
+            call.caller_name,
+            call.company,
+            call.phone,
+            call.for_user.name if call.for_user else "",
+            call.transferred_to.name if call.transferred_to else "",
+            call.outcome,
+            "yes" if call.urgent else "",
+            call.status,
+            call.callback_due_at.isoformat() if call.callback_due_at else "",
+            call.message,
+            call.return_note,
         ]
 
 
@@ -1137,7 +1123,9 @@ def _upload_dir() -> Path:
 
 
 def check_pdf(filename: str | None, data: bytes) -> None:
-    """Refuse anything that is not a PDF by extension *and* content, or that is too large."""
+    """Refuse anything that is not a PDF by extension *and* content, that is too large, or that
+    the shared inspection refuses (active content, or a PDF the parser cannot open) — the same
+    checks as a CV, made before anything is stored."""
     limit = current_app.config["FAX_MAX_BYTES"]
     if len(data) > limit:
         raise ValidationError(
@@ -1148,6 +1136,11 @@ def check_pdf(filename: str | None, data: bytes) -> None:
         raise ValidationError(_("The file is empty."), field="file")
     if not (filename or "").lower().endswith(".pdf") or not data.startswith(b"%PDF-"):
         raise ValidationError(_("Only PDF files can be attached."), field="file")
+    try:
+        filecheck.inspect("pdf", data)
+    except filecheck.Unsafe as unsafe:
+        log.info("fax upload refused (%s)", unsafe.code)
+        raise ValidationError(filecheck.reason(unsafe.code), field="file") from None
 
 
 def _validated_fax(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.security import access_of
+from tests.documents import tiny_pdf
 
 # (method, url, anonymous, staff, back office) — expected status codes; ids are filled below.
 MATRIX = [
@@ -84,7 +85,7 @@ def test_matrix(client, login_as, make_user, who):
         for_whom="req@example.com",
         status="received",
         filename="a.pdf",
-        data=b"%PDF-1.4 x",
+        data=tiny_pdf(),
     )
     req = frontdesk.file_request(requester=requester, type="general", title="T", description="D")
     db.session.commit()

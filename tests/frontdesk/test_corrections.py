@@ -16,10 +16,11 @@ from portal.models.base import utcnow
 from portal.models.frontdesk import Fax, Visit
 from portal.services import frontdesk
 from portal.services.frontdesk import FormInvalid
+from tests.documents import tiny_pdf
 from tests.frontdesk.conftest import HX, deliver_all, local_input
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PDF2 = b"%PDF-1.4\n% the right scan\ntrailer<<>>\n%%EOF\n"
+PDF = tiny_pdf("scan")  # real PDFs: uploads are opened by a parser before they are kept
+PDF2 = tiny_pdf("the right scan")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tests.conftest import browser_login
+from tests.documents import tiny_pdf
 
 pytestmark = pytest.mark.e2e
 
@@ -122,7 +123,7 @@ def test_fax_corrected_in_place(page, make_user):
         for_whom="ana@example.com",
         status="received",
         filename="scan.pdf",
-        data=b"%PDF-1.4\n%%EOF\n",
+        data=tiny_pdf(),
     )
     db.session.commit()
     browser_login(page, "desk@example.com")

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEntry, Notification
 from portal.models.frontdesk import Call, Fax, Visit
+from tests.documents import tiny_pdf
 from tests.frontdesk.conftest import call_form, deliver_all
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = tiny_pdf("scan")  # a real PDF: uploads are opened by a parser before they are kept
 
 
 # --- visitors ---------------------------------------------------------------------------------

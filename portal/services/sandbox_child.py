@@ -1,26 +1,32 @@
-"""Extract the text of CVs inside a sandboxed child process.
+"""The parser sandbox's child: extracts the text of CVs and inspects uploads, under limits.
 
-Two modes, both started by ``recruiting_files`` with ``python -I`` (no user site, no PYTHONPATH):
+Two modes, both started by ``sandbox`` with ``python -I`` (no user site, no PYTHONPATH):
 
-- ``recruiting_extract.py KIND PATH MAX_BYTES CPU_SECONDS``: one file, one JSON object on stdout;
-- ``recruiting_extract.py --serve MAX_BYTES CPU_SECONDS``: a long-lived child reading one JSON
-  request per line (``{"kind": ..., "path": ...}``) and answering one JSON line each, so the cost of
-  starting Python and importing the parsers is paid once per worker, not once per CV.
+- ``sandbox_child.py KIND PATH MAX_BYTES CPU_SECONDS``: one file's text, one JSON object on stdout;
+- ``sandbox_child.py --serve MAX_BYTES CPU_SECONDS``: a long-lived child reading one JSON request
+  per line and answering one JSON line each, so the cost of starting Python and importing the
+  parsers is paid once per process, not once per file.  ``{"kind": ..., "path": ...}`` asks for
+  the text of a stored file; ``{"op": "inspect", "kind": ..., "size": N}`` is followed by N raw
+  bytes (an upload not stored yet) and asks for ``filecheck_rules``' verdict on them.
 
 The first thing the child does is lower its own limits: address space (RLIMIT_AS), core dumps,
 file writes (RLIMIT_FSIZE = 0); in serve mode the CPU limit (RLIMIT_CPU, soft) is re-armed before
 every file at "CPU used so far + CPU_SECONDS", so one hostile file gets the same budget as in
 one-shot mode.  The parent adds a wall-clock timeout and kills the child when it is exceeded.
 Answers: ``{"ok": true, "text": ...}`` or ``{"ok": false, "error": code}``.  This file imports
-nothing from the portal so that the child holds no secrets.
+nothing from the portal so that the child holds no secrets; ``filecheck_rules`` (which imports
+nothing from the portal either) is loaded from its path.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import resource
 import sys
+from pathlib import Path
+from types import ModuleType
 
 MAX_TEXT = 200_000
 MAX_XML_PART = 20 * 1024 * 1024
@@ -116,19 +122,52 @@ def extract(kind: str, path: str) -> dict[str, object]:
     return result
 
 
+def _load_rules() -> ModuleType:
+    path = Path(__file__).with_name("filecheck_rules.py")
+    spec = importlib.util.spec_from_file_location("filecheck_rules", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["filecheck_rules"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def inspect(rules: ModuleType, kind: str, data: bytes) -> dict[str, object]:
+    """The rules' verdict on an upload; never raise."""
+    try:
+        code = rules.verdict(kind, data)
+    except MemoryError:
+        return {"ok": False, "error": "memory"}
+    except Exception as exc:  # a parser failure the rules did not expect: refuse
+        return {"ok": False, "error": "unreadable", "detail": type(exc).__name__}
+    if code:
+        return {"ok": False, "error": code}
+    return {"ok": True, "text": ""}
+
+
 def serve(memory: int, cpu: int) -> int:
     _limit(memory, None)
-    import docx  # noqa: F401  (pay the imports once)
+    import defusedxml.ElementTree  # noqa: F401  (pay the imports once)
+    import docx  # noqa: F401
+    import pikepdf  # noqa: F401
     import pypdf  # noqa: F401
 
-    out = sys.stdout
-    for line in sys.stdin:
+    rules = _load_rules()
+    stdin, out = sys.stdin.buffer, sys.stdout
+    while line := stdin.readline():
         try:
             request = json.loads(line)
         except ValueError:
             return 2
         _arm_cpu(cpu)
-        result = extract(str(request["kind"]), str(request["path"]))
+        if request.get("op") == "inspect":
+            size = int(request["size"])
+            data = stdin.read(size)
+            if len(data) != size:
+                return 2
+            result = inspect(rules, str(request["kind"]), data)
+        else:
+            result = extract(str(request["kind"]), str(request["path"]))
         out.write(json.dumps(result) + "\n")
         out.flush()
     return 0
