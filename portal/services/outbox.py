@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid
@@ -272,6 +273,27 @@ def job_overview() -> dict[str, Any]:
     }
 
 
+# --- secret links: sent in full, shown redacted -------------------------------------------------
+
+# Links that let whoever holds them act without signing in: a candidate's self-booking link
+# (/recruiting/book/<token>; the database keeps only the token's hash).  The recipient gets
+# them in full; an admin reading the outbox or the dev mailbox sees them redacted.
+_SECRET_LINK = re.compile(r"(/book/)[^\s\"'<>/?#&]+")
+REDACTED = "\u2022\u2022\u2022\u2022\u2022"
+
+
+def redact_links(text: str | None) -> tuple[str, int]:
+    """Return ``text`` with every secret link's token replaced, and how many were hidden."""
+    if not text:
+        return text or "", 0
+    return _SECRET_LINK.subn(rf"\g<1>{REDACTED}", text)
+
+
+def shown_text(message: OutboundMessage) -> tuple[str, int]:
+    """The text body as an admin may see it (secret links redacted), and how many were hidden."""
+    return redact_links(message.text_body)
+
+
 # --- the dev mailbox ---------------------------------------------------------------------------
 
 
@@ -291,6 +313,7 @@ class MailboxView:
     text: str | None
     html: str | None
     attachments: list[MailboxAttachment]
+    hidden_links: int = 0  # secret links redacted from headers, text and HTML
 
 
 def list_mailbox():
@@ -329,10 +352,23 @@ def _part_text(part) -> str | None:
 
 
 def read_mailbox_message(message) -> MailboxView:
-    """Split a dev-mailbox message into headers, text, HTML and attachments."""
+    """Split a dev-mailbox message into headers, text, HTML and attachments, for an admin.
+
+    The stored message stays as delivered; what is returned has secret links redacted.
+    """
     mime = _parse(message.raw)
+    hidden = 0
+
+    def redact(value: str | None) -> str | None:
+        nonlocal hidden
+        if value is None:
+            return None
+        shown, count = redact_links(value)
+        hidden += count
+        return shown
+
     headers = [
-        (name, str(mime[name]))
+        (name, redact(str(mime[name])) or "")
         for name in ("From", "To", "Cc", "Subject", "Date", "Message-ID")
         if mime[name] is not None
     ]
@@ -349,9 +385,10 @@ def read_mailbox_message(message) -> MailboxView:
         )
     return MailboxView(
         headers=headers,
-        text=_part_text(mime.get_body(preferencelist=("plain",))),
-        html=_part_text(mime.get_body(preferencelist=("html",))),
+        text=redact(_part_text(mime.get_body(preferencelist=("plain",)))),
+        html=redact(_part_text(mime.get_body(preferencelist=("html",)))),
         attachments=attachments,
+        hidden_links=hidden,
     )
 
 

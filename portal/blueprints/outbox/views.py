@@ -18,6 +18,7 @@ from portal.models.outbox import STATUSES
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import outbox
+from portal.web import safe_next
 
 # The e-mail's own HTML is shown in a sandboxed frame: no scripts, no forms, no network, an
 # opaque origin; only inline styles and data: images are allowed.
@@ -59,7 +60,14 @@ def jobs():
 @requires("admin.outbox")
 def detail(message_id: int):
     message = outbox.get_message(message_id)
-    return htmx.render("outbox/detail.html", "outbox/_partials/_message.html", message=message)
+    text, hidden_links = outbox.shown_text(message)
+    return htmx.render(
+        "outbox/detail.html",
+        "outbox/_partials/_message.html",
+        message=message,
+        text=text,
+        hidden_links=hidden_links,
+    )
 
 
 @bp.post("/<int:message_id>/retry")
@@ -81,10 +89,8 @@ def cancel(message_id: int):
 
 
 def _back(message_id: int):
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return htmx.redirect_to(target)
-    return htmx.redirect_to(url_for("outbox.detail", message_id=message_id))
+    fallback = url_for("outbox.detail", message_id=message_id)
+    return htmx.redirect_to(safe_next(request.form.get("next"), fallback))
 
 
 @bp.post("/test")
