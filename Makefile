@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
 PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
 
-.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv clean
+.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv soak clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench-supplies: install ## Approval queue, items, suggestions vs the bare list p
 
 bench-cv: install ## CV ingestion vs raw extraction; ranked list vs the bare list page
 	$(PY) -m bench.recruiting
+
+soak: install ## Soak test: 2 web, 2 workers, 2 schedulers on PostgreSQL + Redis under load with faults (~10 min)
+	$(PY) -m bench.soak
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) instance
