@@ -9,26 +9,55 @@ every page). :class:`ReadPage` wraps items and a total a service has already rea
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 from typing import Any
 
 from flask import current_app, request
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Integer, Select, bindparam
 
 from portal.extensions import db
+from portal.routing import MAX_PAGE
 
 
 def page_arg() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
+    """``?page=N``: 1 when absent or not a plain number, at most ``MAX_PAGE`` (and a page past
+    the end of a list shows its last page, see :class:`LastPageInstead`)."""
+    raw = str(request.args.get("page", "")).strip()
+    if not (raw.isascii() and raw.isdigit()):
         return 1
+    return max(1, MAX_PAGE if len(raw) > len(str(MAX_PAGE)) else min(int(raw), MAX_PAGE))
+
+
+def last_page(total: int, per_page: int) -> int:
+    """The number of the last page of ``total`` rows (1 for none)."""
+    return max(1, ceil(total / per_page))
+
+
+class LastPageInstead(Pagination):
+    """A page past the end of the list shows the last page instead of an empty list.
+
+    A bookmarked ``?page=9`` of a list that has shrunk, or the queue reloaded after approving
+    the last rows of its last page, then still shows rows and the way back; one more query,
+    only on that path.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.items and self.page > 1 and self.total:
+            self.page = last_page(self.total, self.per_page)
+            self.items = self._query_items()
+
+
+class SelectPage(LastPageInstead, SelectPagination):
+    """A page of ORM entities (what ``db.paginate`` gives, past-the-end included)."""
 
 
 def paginate(stmt: Select, *, per_page: int | None = None) -> Pagination:
     """Return the requested page of ``stmt`` (``?page=N``)."""
-    return db.paginate(
-        stmt,
+    return SelectPage(
+        select=stmt,
+        session=db.session(),
         page=page_arg(),
         per_page=per_page or current_app.config["PAGE_SIZE"],
         error_out=False,
@@ -52,7 +81,7 @@ def paged(stmt: Select) -> Select:
     )
 
 
-class RowPage(Pagination):
+class RowPage(LastPageInstead):
     """A page of plain rows (read models, not ORM entities) with its own cheap count.
 
     Long lists render from tuples: hydrating ORM objects with their eager-loaded relations
