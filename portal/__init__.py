@@ -6,13 +6,16 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as portal_config
+from portal import routing
 from portal.extensions import babel, csrf, db, login_manager, migrate
 from portal.extensions import htmx as htmx_extension
 
@@ -24,6 +27,7 @@ WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "development"}
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then ``config`` (tests win)."""
     app = Flask(__name__, instance_path=str(portal_config.INSTANCE))
+    routing.init_app(app)  # before any route: <int:...> beyond 64 bits is a 404
     app.config.from_object(portal_config.Defaults)
     app.config.update(portal_config.from_environment())
     if config:
@@ -33,6 +37,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if not config or key not in config:
             app.config[key] = production
+    if production:
+        _pin_host(app)
+    proxies = int(app.config.get("PORTAL_TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Read the client address (and scheme) from the last N hops of X-Forwarded-For, as
+        # appended by our own proxies; what the client itself wrote further left is ignored.
+        # X-Forwarded-Host is not trusted: absolute URLs come from PORTAL_BASE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
@@ -51,6 +63,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def _pin_host(app: Flask) -> None:
+    """Production answers only its own host names (TRUSTED_HOSTS; any other Host gets 400).
+
+    Code that builds URLs outside a request (jobs, the CLI) opens its request context on
+    ``portal.config.base_origin`` rather than Flask's default "localhost", which is refused.
+    """
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+
+
+def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
+    """The Host headers production answers: PORTAL_BASE_URL's host and PORTAL_ALLOWED_HOSTS."""
+    hosts = [urlsplit(config["PORTAL_BASE_URL"]).hostname or ""]
+    extra = config.get("PORTAL_ALLOWED_HOSTS") or []
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    hosts += [h.strip().lower() for h in extra if h.strip()]
+    return [h for h in dict.fromkeys(hosts) if h]
 
 
 def _check_secret_key(app: Flask) -> None:

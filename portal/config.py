@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("PORTAL_INSTANCE_PATH", ROOT / "instance"))
@@ -28,6 +30,10 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgresql://`` URLs (what most hosts hand out)."""
     if url.startswith("postgres://"):
@@ -35,6 +41,17 @@ def normalise_database_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def base_origin(config: Mapping[str, Any]) -> str:
+    """Scheme and host of PORTAL_BASE_URL: the base for request contexts opened outside requests.
+
+    ``current_app.test_request_context(base_url=base_origin(current_app.config))`` builds the
+    same paths as a real request, and passes production's TRUSTED_HOSTS check, which the
+    default "localhost" does not.
+    """
+    parts = urlsplit(config["PORTAL_BASE_URL"])
+    return f"{parts.scheme or 'http'}://{parts.netloc or 'localhost'}"
 
 
 def development_secret_key(instance: Path) -> str:
@@ -72,8 +89,24 @@ def from_environment() -> dict[str, Any]:
         "MAIL_DEFAULT_SENDER": env.get(
             "MAIL_DEFAULT_SENDER", "Back Office Portal <portal@localhost>"
         ),
-        # Absolute URL used for links in e-mails.
+        # The portal's public address.  Every absolute URL (links in e-mails, booking links shown
+        # on a page) is built from it, never from the request's Host header.  In production its
+        # host is also the one Host header accepted (with PORTAL_ALLOWED_HOSTS).
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Production: more host names the portal answers to besides PORTAL_BASE_URL's, comma
+        # separated (e.g. the name the load balancer uses for /healthz).  Any other Host header
+        # gets 400.  A leading dot accepts subdomains (".example.com").
+        "PORTAL_ALLOWED_HOSTS": _list("PORTAL_ALLOWED_HOSTS"),
+        # How many reverse proxies in front of the portal append to X-Forwarded-For (and set
+        # X-Forwarded-Proto).  0 (default): the client address is the socket's peer and those
+        # headers are ignored.  Behind one nginx/Caddy/load balancer: 1.  The address feeds the
+        # sign-in throttle and the audit log, so never set it higher than the real number of
+        # proxies: a client could then pick its own address.
+        "PORTAL_TRUSTED_PROXIES": _int("PORTAL_TRUSTED_PROXIES", 0),
+        # Shared secret for monitoring: a request to /healthz with the header
+        # "X-Health-Token: <token>" gets the detailed report (queues, workers), as admins do.
+        # Unset: only admins see details; everyone else gets {"status": "up"|"down"}.
+        "PORTAL_HEALTH_TOKEN": env.get("PORTAL_HEALTH_TOKEN", ""),
         # "en" or "pt_BR": used when neither the user nor the browser says otherwise.
         "BABEL_DEFAULT_LOCALE": env.get("PORTAL_DEFAULT_LOCALE", "en"),
         # IANA time zone used to show dates and times.
@@ -132,11 +165,31 @@ class Defaults:
     REMEMBER_COOKIE_DURATION = timedelta(days=14)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
-    # Login throttling: failures per account and per address inside the window.
+    # Sign-in throttling (portal/services/users.py).  Failed sign-ins are counted per pair of
+    # (account, client address): after LOGIN_FREE_FAILURES of them, each further attempt from
+    # that address for that account must wait LOGIN_DELAY_BASE_SECONDS, then twice as long
+    # after every new failure, up to LOGIN_DELAY_CAP_SECONDS; a success clears the pair.  The
+    # answer is a refusal ("try again in N seconds"), never a sleep, and nobody else is slowed:
+    # an attacker at one address cannot lock the real user out from another.
+    # Two wider counters catch attacks spread over many accounts (one address) or many addresses
+    # (one account); past them the same delays apply, except to an account that signed in
+    # successfully from that very address in the last LOGIN_KNOWN_ADDRESS_DAYS days, so the real
+    # user still gets in from their usual place.
     LOGIN_WINDOW = timedelta(minutes=15)
-    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
-    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_FREE_FAILURES_PER_ADDRESS = 20
+    LOGIN_FREE_FAILURES_PER_ACCOUNT = 50
+    LOGIN_DELAY_BASE_SECONDS = 2
+    LOGIN_DELAY_CAP_SECONDS = 15 * 60
+    LOGIN_KNOWN_ADDRESS_DAYS = 90
+    # Passwords: at least this many characters, and a zxcvbn score of at least
+    # PASSWORD_MIN_SCORE (0-4; 3 = "safely unguessable", about 10^8 guesses or more).
     PASSWORD_MIN_LENGTH = 10
+    PASSWORD_MIN_SCORE = 3
+    # Werkzeug hash method for new passwords.  Sign-in verifies an unknown e-mail against a
+    # dummy hash of the same method, so both answers take the same time; a user whose stored
+    # hash uses another method is rehashed at their next sign-in.  Tests may pick a cheap one.
+    PASSWORD_HASH_METHOD = "scrypt"
     # Page size of every paginated list.
     PAGE_SIZE = 25
     # RQ: queue names and the JSON serializer (never pickle).

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote
 
 from flask import (
     Flask,
     Response,
     current_app,
     g,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -22,7 +25,8 @@ from flask_babel import format_decimal, format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.urls import iri_to_uri
 
 from portal import formatting
 from portal.errors import DomainError
@@ -67,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_after_request)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(SecurityError, _untrusted_host)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.context_processor(_template_context)
@@ -80,6 +85,61 @@ def init_app(app: Flask) -> None:
         combine_url=lambda extra, args: {**args, **extra},
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals["absolute_url"] = absolute_url
+
+
+# --- where a redirect may go, and absolute URLs ------------------------------------------------
+
+# What the WHATWG URL parser strips from both ends (C0 controls and space) and removes anywhere
+# (tab, LF, CR) before it looks at the URL: "\t//evil" and "/\n/evil" are "//evil" to a browser.
+_C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+_TAB_AND_NEWLINES = str.maketrans("", "", "\t\n\r")
+_MAX_NEXT = 2000
+
+
+def _browser_path(url: str) -> str | None:
+    """The same-site path a browser would follow for ``url``, or None if it may leave the site.
+
+    Only an absolute path is accepted ("/..."), never a scheme ("https:evil", "javascript:"),
+    a scheme-relative "//host", or anything a browser turns into one: for http(s) a backslash
+    is a slash ("/\\evil" is "//evil").  Any other control character is refused outright.
+    """
+    url = url.strip(_C0_AND_SPACE).translate(_TAB_AND_NEWLINES).replace("\\", "/")
+    if not url.startswith("/") or url.startswith("//"):
+        return None
+    if any(ch < " " or ch == "\x7f" for ch in url):
+        return None
+    return url
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Return ``target`` if it is a path on this site, else ``default`` (the dashboard).
+
+    The one check for every redirect whose target comes from the request (``next`` and the
+    like).  It decides on the URL as a browser parses it, and again after decoding %-escapes
+    and folding Unicode compatibility forms ("/%2F/evil", "/\uff0fevil"), so that a proxy or a
+    framework that decodes on the way cannot turn it into another site either.  The answer is
+    the cleaned path, %-encoded where needed, safe to put in a Location or HX-Location header.
+    """
+    fallback = url_for("core.dashboard") if default is None else default
+    if not isinstance(target, str) or not target or len(target) > _MAX_NEXT:
+        return fallback
+    path = _browser_path(target)
+    if path is None:
+        return fallback
+    decoded = unquote(path)
+    for variant in (decoded, unicodedata.normalize("NFKC", decoded)):
+        if _browser_path(variant) is None:
+            return fallback
+    return iri_to_uri(path)
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute URL on ``PORTAL_BASE_URL``: never built from the request's Host header."""
+    path = url_for(endpoint, **values)
+    if has_request_context() and request.script_root and path.startswith(request.script_root):
+        path = path[len(request.script_root) :]  # PORTAL_BASE_URL already names any prefix
+    return current_app.config["PORTAL_BASE_URL"].rstrip("/") + path
 
 
 def _before_request() -> Response | None:
@@ -170,6 +230,11 @@ def _csrf_error(error: CSRFError) -> Response:
         _("Your form expired or was sent from another site. Reload the page and try again."),
         _("Form expired"),
     )
+
+
+def _untrusted_host(error: SecurityError) -> Response:
+    """A Host header outside TRUSTED_HOSTS (production): no URL can be built, so no layout."""
+    return Response("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,6 +20,17 @@ from portal.security import permissions_for_roles
 # Permissions granted for a period rather than by role (e.g. ``purchase.approve`` while a
 # delegation is active).  Areas append ``grant(user) -> permissions`` at import time.
 PERMISSION_GRANTS: list[Callable[[User], Iterable[str]]] = []
+
+
+# Werkzeug's default; the app's PASSWORD_HASH_METHOD wins (see portal/config.py).
+DEFAULT_PASSWORD_METHOD = "scrypt"
+
+
+def password_method() -> str:
+    """The hash method for new passwords: PASSWORD_HASH_METHOD, or Werkzeug's default."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or DEFAULT_PASSWORD_METHOD
+    return DEFAULT_PASSWORD_METHOD
 
 
 def new_session_token() -> str:
@@ -69,7 +81,7 @@ class User(UserMixin, db.Model):
 
     # -- passwords and sessions --------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from flask import current_app
 
+from portal.config import base_origin
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.supplies import (
@@ -292,7 +293,7 @@ def _orders(items, suppliers, rng, back_office, manager, others) -> None:
     # One order approved just now through the service: its submission goes through the outbox.
     from portal.services import supplies
 
-    with current_app.test_request_context():
+    with current_app.test_request_context(base_url=base_origin(current_app.config)):
         live = order("pending_approval", officer, 0.1, n_lines=1)
         db.session.flush()
         supplies.approve_order(live, approver=manager)

@@ -14,13 +14,23 @@ from portal.extensions import db
 HEARTBEAT_KEY = "portal:worker:heartbeat"
 
 
-def check() -> dict[str, Any]:
-    report: dict[str, Any] = {"database": "ok", "redis": "ok"}
+def check(*, details: bool = False) -> dict[str, Any]:
+    """Up or down (the database answers); with ``details``, Redis, workers and queue depths.
+
+    Anonymous callers get only ``{"status": ...}``: queue depths and worker ages tell an
+    outsider how busy the portal is and when its workers die.
+    """
+    report: dict[str, Any] = {"status": "up"}
+    database = "ok"
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as exc:  # any driver error means the database is unreachable
         db.session.rollback()
-        report["database"] = f"error: {type(exc).__name__}"
+        database = f"error: {type(exc).__name__}"
+        report["status"] = "down"
+    if not details:
+        return report
+    report.update(database=database, redis="ok")
     try:
         redis = get_redis()
         redis.ping()

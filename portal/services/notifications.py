@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from portal.extensions import db
 from portal.models import Notification, NotificationPreference, User
 from portal.models.base import utcnow
-from portal.services import outbox
+from portal.services import audit, outbox
 
 # Every kind of notification, with the label shown on the preferences page.  Areas add theirs.
 KINDS: dict[str, Any] = {
@@ -110,16 +110,23 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
 
 
 def set_preferences(user: User, email_kinds: set[str]) -> None:
-    """Store, per kind, whether the user also wants an e-mail."""
+    """Store, per kind, whether the user also wants an e-mail; audit what changed (old → new)."""
     existing = {
         p.kind: p
         for p in db.session.scalars(
             select(NotificationPreference).where(NotificationPreference.user_id == user.id)
         )
     }
+    changes: dict[str, list[bool]] = {}
     for kind in KINDS:
         pref = existing.get(kind)
+        old = True if pref is None else bool(pref.email)
+        new = kind in email_kinds
+        if old != new:
+            changes[f"email:{kind}"] = [old, new]
         if pref is None:
             pref = NotificationPreference(user_id=user.id, kind=kind)
             db.session.add(pref)
-        pref.email = kind in email_kinds
+        pref.email = new
+    if changes:
+        audit.record(user, "notifications.preferences", user, changes)

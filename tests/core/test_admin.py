@@ -184,7 +184,8 @@ def test_seed_demo_generates_a_password_when_none_is_given(app):
     assert "generated" in result.output
 
 
-def test_healthz_reports_database_redis_and_queues(client):
+def test_healthz_reports_database_redis_and_queues_to_an_admin(client, make_user, login_as):
+    login_as(make_user(roles=["admin"]))
     resp = client.get("/healthz")
     assert resp.status_code == 200
     body = resp.get_json()
@@ -197,9 +198,15 @@ def test_healthz_is_503_when_the_database_is_unreachable(base_config, tmp_path):
     from portal import create_app
 
     app = create_app(
-        {**base_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite"}
+        {
+            **base_config,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite",
+            "PORTAL_HEALTH_TOKEN": "monitoring-token",
+        }
     )
     resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503 and resp.get_json() == {"status": "down"}
+    resp = app.test_client().get("/healthz", headers={"X-Health-Token": "monitoring-token"})
     assert resp.status_code == 503
     assert resp.get_json()["database"].startswith("error")
 
@@ -207,8 +214,10 @@ def test_healthz_is_503_when_the_database_is_unreachable(base_config, tmp_path):
 def test_healthz_survives_redis_being_down(base_config):
     from portal import create_app
 
-    app = create_app({**base_config, "REDIS_URL": "redis://127.0.0.1:1/0"})
-    resp = app.test_client().get("/healthz")
+    app = create_app(
+        {**base_config, "REDIS_URL": "redis://127.0.0.1:1/0", "PORTAL_HEALTH_TOKEN": "t0ken"}
+    )
+    resp = app.test_client().get("/healthz", headers={"X-Health-Token": "t0ken"})
     assert resp.status_code == 200
     assert resp.get_json()["redis"].startswith("error")
 

@@ -31,7 +31,7 @@ def test_login_is_throttled_per_account(client, make_user):
 
 
 def test_login_is_throttled_per_address(app, client, make_user):
-    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"] = 3
     make_user(email="ana@example.com")
     for n in range(3):
         _login(client, f"guess{n}@example.com", "wrong password!")

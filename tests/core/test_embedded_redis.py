@@ -11,13 +11,20 @@ def test_web_and_worker_connections_work_on_a_unix_socket(base_config, tmp_path)
 
     server = LiteRedis(str(tmp_path / "redis.db"))
     try:
-        app = create_app({**base_config, "REDIS_URL": f"unix://{server.socket_file}"})
+        app = create_app(
+            {
+                **base_config,
+                "REDIS_URL": f"unix://{server.socket_file}",
+                "PORTAL_HEALTH_TOKEN": "t0ken",
+            }
+        )
         with app.app_context():
             from portal.enqueue import get_queue, get_redis, worker_redis
 
             assert get_redis().ping()
             assert worker_redis().ping()
             assert get_queue("mail", worker_redis()).count == 0
-            assert app.test_client().get("/healthz").get_json()["redis"] == "ok"
+            health = app.test_client().get("/healthz", headers={"X-Health-Token": "t0ken"})
+            assert health.get_json()["redis"] == "ok"
     finally:
         server.shutdown()

@@ -14,6 +14,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Department
 from portal.pagination import paginate
+from portal.routing import id_arg
 from portal.security import ROLES, requires
 from portal.services import audit as audit_service
 from portal.services import users as accounts
@@ -161,8 +162,8 @@ def set_password(user_id: int):
 def audit():
     action = request.args.get("action", "")
     target_type = request.args.get("target_type", "")
-    actor_id = request.args.get("actor", type=int)
-    target_id = request.args.get("target_id", type=int)
+    actor_id = id_arg("actor")
+    target_id = id_arg("target_id")
     page = paginate(
         audit_service.list_entries(
             action=action, actor_id=actor_id, target_type=target_type, target_id=target_id

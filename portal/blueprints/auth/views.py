@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -14,34 +14,23 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.security import public, signed_in
 from portal.services import users
-
-
-def _safe_next(target: str | None) -> str:
-    """Honour ``next`` only for a path on this site."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and "\\" not in target
-        and "\n" not in target
-    ):
-        return target
-    return url_for("core.dashboard")
+from portal.web import safe_next
 
 
 @bp.get("/login")
 @public
 def login():
+    next_url = safe_next(request.args.get("next"), "")
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=LoginForm(), next=request.args.get("next", ""))
+        return redirect(next_url or url_for("core.dashboard"))
+    return render_template("auth/login.html", form=LoginForm(), next=next_url)
 
 
 @bp.post("/login")
 @public
 def authenticate():
     form = LoginForm()
-    next_url = request.args.get("next") or request.form.get("next") or ""
+    next_url = safe_next(request.args.get("next") or request.form.get("next"), "")
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, next=next_url), 422
     try:
@@ -50,20 +39,23 @@ def authenticate():
         )
     except users.LoginRefused as refused:
         form.form_errors.append(str(refused))
-        return render_template("auth/login.html", form=form, next=next_url), 422
+        response = make_response(render_template("auth/login.html", form=form, next=next_url))
+        if refused.retry_after:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response, 422
     locale = session.get("locale")
     session.clear()  # a fresh session on sign-in (no fixation)
     if locale:
         session["locale"] = locale
     login_user(user, remember=bool(form.remember.data))
-    return redirect(_safe_next(next_url), 303)
+    return redirect(next_url or url_for("core.dashboard"), 303)
 
 
 @bp.post("/logout")
 @signed_in
 def logout():
     locale = current_user.locale or session.get("locale")
-    users.logout(current_user)
+    users.logout(current_user._get_current_object())  # the audit names the user, not the proxy
     db.session.commit()
     logout_user()
     session.clear()
@@ -85,7 +77,9 @@ def change_password():
     if form.validate_on_submit():
         try:
             users.change_password(
-                current_user, current=form.current_password.data, new=form.password.data
+                current_user._get_current_object(),
+                current=form.current_password.data,
+                new=form.password.data,
             )
         except DomainError as error:
             db.session.rollback()

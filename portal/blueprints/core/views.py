@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, request, session, url_for
+import hmac
+
+from flask import current_app, jsonify, redirect, request, session
 from flask_login import current_user
 
 from portal import htmx, ui
@@ -10,6 +12,9 @@ from portal.blueprints.core import bp
 from portal.extensions import db
 from portal.security import public, signed_in
 from portal.services import health, users
+from portal.web import safe_next
+
+HEALTH_TOKEN_HEADER = "X-Health-Token"
 
 
 @bp.get("/")
@@ -29,14 +34,20 @@ def set_language():
     if current_user.is_authenticated:
         users.set_locale(current_user, locale)
         db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.dashboard")
-    return redirect(target, 303)
+    return redirect(safe_next(request.form.get("next")), 303)
 
 
 @bp.get("/healthz")
 @public
 def healthz():
-    report = health.check()
-    return jsonify(report), (200 if report["database"] == "ok" else 503)
+    report = health.check(details=_may_see_health_details())
+    return jsonify(report), (200 if report["status"] == "up" else 503)
+
+
+def _may_see_health_details() -> bool:
+    """Queue depths and worker ages are for admins and monitoring holding the token only."""
+    if current_user.is_authenticated and current_user.can("admin.outbox"):
+        return True
+    expected = current_app.config.get("PORTAL_HEALTH_TOKEN") or ""
+    given = request.headers.get(HEALTH_TOKEN_HEADER, "")
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from flask import (
@@ -41,6 +38,7 @@ from portal.blueprints.frontdesk.forms import (
     VoidForm,
 )
 from portal.errors import DomainError
+from portal.exports import stream_csv
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.pagination import page_arg, paginate
@@ -240,19 +238,9 @@ def lookup_caller():
 @requires("calls.view_all")
 def export_calls():
     filters = desk.CallFilters.from_args(request.args)
-
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for row in desk.export_rows(filters):
-            writer.writerow(row)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate(0)
-
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return Response(
-        stream_with_context(generate()),
+        stream_with_context(stream_csv(desk.export_rows(filters))),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="calls-{stamp}.csv"'},
     )

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.pagination import paginate
 from portal.security import signed_in
 from portal.services import notifications
+from portal.web import safe_next
 
 
 @bp.get("/")
@@ -34,10 +35,7 @@ def bell():
 def mark_read(notification_id: int):
     notifications.mark_read(current_user, notification_id)
     db.session.commit()
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return htmx.redirect_to(target)
-    return htmx.redirect_to(url_for("notifications.index"))
+    return htmx.redirect_to(safe_next(request.form.get("next"), url_for("notifications.index")))
 
 
 @bp.post("/read-all")
@@ -63,7 +61,7 @@ def preferences():
 @signed_in
 def update_preferences():
     chosen = {k for k in request.form.getlist("email") if k in notifications.KINDS}
-    notifications.set_preferences(current_user, chosen)
+    notifications.set_preferences(current_user._get_current_object(), chosen)
     db.session.commit()
     flash(_("Your notification preferences were saved."), "success")
     return redirect(url_for("notifications.preferences"), 303)
