@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from werkzeug.routing.converters import NumberConverter
+
 from portal.security import PERMISSIONS, ROLES, access_of
 
 
@@ -17,8 +19,8 @@ def _routes(app):
 def _url(rule) -> str:
     url = rule.rule
     for arg in rule.arguments:
-        converter = rule._converters[arg].__class__.__name__
-        value = "999999" if converter in ("IntegerConverter", "NumberConverter") else "x"
+        numeric = isinstance(rule._converters[arg], NumberConverter)
+        value = "999999" if numeric else "x"
         url = re.sub(rf"<(?:[^:<>]+:)?{arg}>", value, url)
     return url
 
