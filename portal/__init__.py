@@ -56,9 +56,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal import web
 
     web.init_app(app)
-    from portal.blueprints import register_blueprints
+    from portal import areas
 
-    register_blueprints(app)
+    areas.register_all(app)  # blueprints, nav, cards, kinds, request types, periodic jobs
     from portal.cli import register_cli
 
     register_cli(app)

@@ -1,7 +1,10 @@
-"""What each area adds to the shell: navigation entries and dashboard cards.
+"""What each area adds to the app: nav entries, dashboard cards, notification kinds, request
+types and periodic jobs.
 
-Areas register here at import time, so base.html and the dashboard never need editing when an
-area is added.  Entries are filtered by the user's permissions.
+One ``Registry`` per app, in ``app.extensions["portal.registry"]``, filled only by the areas'
+``register(app)`` functions (``portal.areas.register_all``); importing a module adds nothing.
+base.html and the dashboard read it through ``visible_nav`` / ``visible_cards``, so neither needs
+editing when an area is added.  Entries are filtered by the user's permissions.
 """
 
 from __future__ import annotations
@@ -9,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from flask import Flask, current_app
+
+EXTENSION = "portal.registry"
 
 
 @dataclass(frozen=True)
@@ -31,54 +38,110 @@ class Card:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job ``python -m worker.cron`` enqueues every ``interval`` seconds (or on ``cron``)."""
+
+    name: str  # its identity across schedulers (period claims): unique
+    func: str  # dotted path, e.g. "worker.jobs.mail.sweep_outbox"
+    queue: str = "default"
+    interval: int | None = None
+    cron: str | None = None
+
+
 @dataclass
 class Registry:
+    """Everything the areas registered on one app, in registration order (sorted where shown)."""
+
     nav: list[NavItem] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
+    notification_kinds: dict[str, Any] = field(default_factory=dict)  # kind -> label
+    request_types: dict[str, tuple[Any, Callable[..., None] | None]] = field(
+        default_factory=dict
+    )  # key -> (label, on_filed)
+    periodic_jobs: list[PeriodicJob] = field(default_factory=list)
+
+    def nav_item(
+        self,
+        label: Any,
+        endpoint: str,
+        permission: str | None = None,
+        *,
+        order: int = 100,
+        badge: Callable[[Any], int] | None = None,
+    ) -> None:
+        """Add a navigation entry."""
+        if any(n.endpoint == endpoint for n in self.nav):
+            raise ValueError(f"nav entry for {endpoint!r} registered twice")
+        self.nav.append(NavItem(label, endpoint, permission, order, badge))
+        self.nav.sort(key=lambda n: n.order)
+
+    def card(
+        self,
+        key: str,
+        render: Callable[[Any], dict[str, Any]],
+        permission: str | None = None,
+        *,
+        order: int = 100,
+    ) -> None:
+        """Add a dashboard card: ``render(user) -> dict``."""
+        if any(c.key == key for c in self.cards):
+            raise ValueError(f"dashboard card {key!r} registered twice")
+        self.cards.append(Card(key, permission, render, order))
+        self.cards.sort(key=lambda c: c.order)
+
+    def notification_kind(self, kind: str, label: Any) -> None:
+        """Declare a kind of notification (one row on the preferences page)."""
+        self.notification_kinds[kind] = label
+
+    def request_type(
+        self, key: str, label: Any, on_filed: Callable[..., None] | None = None
+    ) -> None:
+        """Declare a kind of staff request (a later area replaces an earlier entry's key)."""
+        self.request_types[key] = (label, on_filed)
+
+    def periodic_job(
+        self,
+        name: str,
+        func: str,
+        *,
+        queue: str = "default",
+        interval: int | None = None,
+        cron: str | None = None,
+    ) -> None:
+        """Declare a periodic job, by dotted path (the web app never imports ``worker``)."""
+        if (interval is None) == (cron is None):
+            raise ValueError(f"periodic job {name!r}: give exactly one of interval and cron")
+        if any(j.name == name for j in self.periodic_jobs):
+            raise ValueError(f"periodic job {name!r} registered twice")
+        self.periodic_jobs.append(PeriodicJob(name, func, queue, interval, cron))
 
 
-REGISTRY = Registry()
+def init_app(app: Flask) -> Registry:
+    """Give ``app`` its empty registry (create_app, before the areas register)."""
+    registry = Registry()
+    app.extensions[EXTENSION] = registry
+    return registry
 
 
-def nav_item(
-    label: Any,
-    endpoint: str,
-    permission: str | None = None,
-    *,
-    order: int = 100,
-    badge: Callable[[Any], int] | None = None,
-) -> None:
-    """Add a navigation entry (ignored if an entry for the endpoint exists)."""
-    if any(n.endpoint == endpoint for n in REGISTRY.nav):
-        return
-    REGISTRY.nav.append(NavItem(label, endpoint, permission, order, badge))
-    REGISTRY.nav.sort(key=lambda n: n.order)
+def registry(app: Flask) -> Registry:
+    return app.extensions[EXTENSION]
 
 
-def card(key: str, permission: str | None = None, *, order: int = 100):
-    """Register a dashboard card function ``(user) -> dict``."""
-
-    def decorator(func: Callable[[Any], dict[str, Any]]):
-        if not any(c.key == key for c in REGISTRY.cards):
-            REGISTRY.cards.append(Card(key, permission, func, order))
-            REGISTRY.cards.sort(key=lambda c: c.order)
-        return func
-
-    return decorator
+def current() -> Registry:
+    return current_app.extensions[EXTENSION]
 
 
 def visible_nav(user: Any) -> list[NavItem]:
-    return [n for n in REGISTRY.nav if n.permission is None or user.can(n.permission)]
+    return [n for n in current().nav if n.permission is None or user.can(n.permission)]
 
 
 def visible_cards(user: Any) -> list[Card]:
-    return [c for c in REGISTRY.cards if c.permission is None or user.can(c.permission)]
+    return [c for c in current().cards if c.permission is None or user.can(c.permission)]
 
 
 def endpoints() -> set[str]:
     """Endpoints registered on the current app (to link only to areas that exist)."""
-    from flask import current_app
-
     return set(current_app.view_functions)
 
 

@@ -9,11 +9,12 @@ enqueued twice for the same period, not even by two leaders at once (a paused pr
 not yet noticed it lost the lease), and a new leader makes up the current period if the old one
 died before running it.  The jobs stay idempotent and guarded by database dedupe keys anyway.
 
-The registrations below use ``rq.cron.register`` (so the file also documents itself to
-``rq cron``), but the portal starts them through ``python -m worker.cron``: RQ's
-``CronJob.enqueue`` always uses the pickle serializer, while the portal's workers accept JSON
-only (pickle in Redis lets anyone who can write to Redis run code), and ``rq cron`` has no
-leader lease.
+The jobs are not listed here: each area declares its own in its ``register(app)``
+(``registry.periodic_job(name, "worker.jobs.<area>.<func>", queue=..., interval=...)``), and
+``main`` registers what ``create_app()``'s registry holds (``register_jobs``).  Start them with
+``python -m worker.cron``, not ``rq cron``: RQ's ``CronJob.enqueue`` always uses the pickle
+serializer, while the portal's workers accept JSON only (pickle in Redis lets anyone who can
+write to Redis run code), and ``rq cron`` has no leader lease.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import signal
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from croniter import croniter
@@ -35,33 +37,12 @@ from rq import cron as rq_cron
 from rq.cron_job_registry import add as record_cron_job
 from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY_TTL
 from rq.exceptions import StopRequested
+from werkzeug.utils import import_string
 
+from portal import ui
 from portal.enqueue import get_queue
-from worker.jobs import supplies as supplies_jobs
-from worker.jobs.frontdesk import remind_due_callbacks
-from worker.jobs.mail import sweep_outbox
-from worker.jobs.recruiting import purge_expired_cvs, send_interview_reminders, sweep_cvs
 
 log = logging.getLogger(__name__)
-
-# Outbox sweeper: every minute (tests shorten it with PORTAL_SWEEP_INTERVAL).
-rq_cron.register(
-    sweep_outbox,
-    "mail",
-    interval=int(os.environ.get("PORTAL_SWEEP_INTERVAL", 60)),
-    name="outbox-sweeper",
-)
-rq_cron.register(send_interview_reminders, "default", interval=900, name="recruiting-reminders")
-rq_cron.register(sweep_cvs, "default", interval=60, name="recruiting-cv-sweeper")
-rq_cron.register(purge_expired_cvs, "default", interval=3600, name="recruiting-cv-retention")
-rq_cron.register(
-    supplies_jobs.escalate_waiting_orders, "default", interval=3600, name="supplies-escalate"
-)  # noqa: E501
-rq_cron.register(
-    supplies_jobs.notify_low_stock, "default", interval=3600, name="supplies-low-stock"
-)  # noqa: E501
-rq_cron.register(supplies_jobs.sync_sent_orders, "default", interval=60, name="supplies-sync-sent")  # noqa: E501
-rq_cron.register(remind_due_callbacks, "default", interval=60, name="frontdesk-callback-reminders")
 
 LEASE_KEY = "portal:cron:leader"
 RUN_KEY = "portal:cron:run:{name}:{period}"
@@ -310,6 +291,30 @@ class PortalCronScheduler(rq_cron.CronScheduler):
         log.info("cron %s: stopped", self.name)
 
 
+def register_jobs(
+    scheduler: rq_cron.CronScheduler, jobs: Sequence[ui.PeriodicJob]
+) -> list[rq_cron.CronJob]:
+    """Register the areas' periodic jobs on ``scheduler``, resolving their dotted paths.
+
+    A name is the job's identity across schedulers (its period claims), so it must be unique;
+    a path that does not import stops the scheduler at start, not at the first run.
+    """
+    names = [job.name for job in jobs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SystemExit(f"worker.cron: duplicate job names {duplicates}")
+    return [
+        scheduler.register(
+            import_string(job.func),
+            job.queue,
+            interval=job.interval,
+            cron=job.cron,
+            name=job.name,
+        )
+        for job in jobs
+    ]
+
+
 def lease_seconds() -> float:
     """Lease length from PORTAL_CRON_LEASE_SECONDS (default 30 s: takeover within 40 s)."""
     return float(os.environ.get("PORTAL_CRON_LEASE_SECONDS") or 30)
@@ -326,11 +331,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         scheduler = PortalCronScheduler(get_redis(), lease_seconds=lease_seconds())
-        scheduler.load_config_from_file("worker.cron")
-        names = [job.name for job in scheduler.get_jobs()]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:  # a name is the job's identity across schedulers (its period claims)
-            raise SystemExit(f"worker.cron: duplicate job names {duplicates}")
+        register_jobs(scheduler, ui.registry(app).periodic_jobs)
         scheduler.start()
 
 

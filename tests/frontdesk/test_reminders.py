@@ -64,10 +64,13 @@ def test_reminder_through_the_queue(app, ana, log_call, smtp_sink, run_jobs):
     assert sum("Callback due" in s for s in subjects) == 1
 
 
-def test_cron_registers_the_reminder():
-    from rq import cron as rq_cron
+def test_cron_registers_the_reminder(app):
+    """The front desk declares the reminder job; the scheduler resolves its dotted path."""
+    from werkzeug.utils import import_string
 
-    import worker.cron  # noqa: F401
+    from portal import ui
 
-    entries = [e for e in rq_cron._job_data_registry if e["func"] is remind_due_callbacks]
-    assert entries and entries[0]["queue_name"] == "default" and entries[0]["interval"] == 60
+    jobs = {j.name: j for j in ui.registry(app).periodic_jobs}
+    job = jobs["frontdesk-callback-reminders"]
+    assert import_string(job.func) is remind_due_callbacks
+    assert job.queue == "default" and job.interval == 60

@@ -165,11 +165,14 @@ def test_retention_job_forgets_old_form_tokens(app, hr):
     assert db.session.scalars(select(FormToken.token)).all() == ["n" * 32]
 
 
-def test_cron_registers_the_retention_job():
-    from rq import cron as rq_cron
+def test_cron_registers_the_retention_job(app):
+    """The recruiting area declares the hourly retention job; the scheduler resolves it."""
+    from werkzeug.utils import import_string
 
-    import worker.cron  # noqa: F401
+    from portal import ui
     from worker.jobs.recruiting import purge_expired_cvs
 
-    entries = [e for e in rq_cron._job_data_registry if e["func"] is purge_expired_cvs]
-    assert entries and entries[0]["queue_name"] == "default"
+    jobs = {j.name: j for j in ui.registry(app).periodic_jobs}
+    job = jobs["recruiting-cv-retention"]
+    assert import_string(job.func) is purge_expired_cvs
+    assert job.queue == "default" and job.interval == 3600

@@ -1,6 +1,8 @@
+"""The shell: dashboard, account, language; the cards every area shares (notifications, admin)."""
+
 from datetime import timedelta
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Flask, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -9,7 +11,17 @@ from portal import ui
 bp = Blueprint("core", __name__)
 
 
-@ui.card("notifications", None, order=1)
+def register(app: Flask) -> None:
+    from portal.blueprints.core import views  # noqa: F401  (views import bp: attach routes)
+
+    app.register_blueprint(bp)
+    registry = ui.registry(app)
+    registry.card("notifications", _notifications_card, None, order=1)
+    registry.card("admin-accounts", _accounts_card, "admin.users", order=900)
+    registry.card("admin-outbox", _outbox_card, "admin.outbox", order=910)
+    registry.card("admin-audit", _audit_card, "admin.audit", order=920)
+
+
 def _notifications_card(user):
     from portal.services import notifications
 
@@ -23,7 +35,6 @@ def _notifications_card(user):
     }
 
 
-@ui.card("admin-accounts", "admin.users", order=900)
 def _accounts_card(user):
     from portal.models.base import utcnow
     from portal.services import users
@@ -42,7 +53,6 @@ def _accounts_card(user):
     }
 
 
-@ui.card("admin-outbox", "admin.outbox", order=910)
 def _outbox_card(user):
     from portal.services import health
 
@@ -62,7 +72,6 @@ def _outbox_card(user):
     return card
 
 
-@ui.card("admin-audit", "admin.audit", order=920)
 def _audit_card(user):
     from portal.models.base import utcnow
     from portal.services import audit

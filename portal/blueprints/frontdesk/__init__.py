@@ -1,6 +1,6 @@
 """Front desk: the console (calls), my messages, visitors, faxes and staff requests."""
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Flask, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -18,21 +18,43 @@ bp.register_blueprint(inbox_bp)
 bp.register_blueprint(requests_bp)
 
 
+def register(app: Flask) -> None:
+    from portal.blueprints.frontdesk import views  # noqa: F401  (views import the bps)
+
+    app.register_blueprint(bp)
+    registry = ui.registry(app)
+    registry.nav_item(_l("Front desk"), "frontdesk.desk.console", "calls.log", order=100)
+    registry.nav_item(
+        _l("My messages"),
+        "frontdesk.inbox.messages",
+        "messages.view_own",
+        order=110,
+        badge=_open_messages,
+    )
+    registry.nav_item(_l("Requests"), "frontdesk.requests.requests", "requests.create", order=120)
+    registry.card("frontdesk.desk", _desk_card, "calls.log", order=10)
+    registry.card("frontdesk.my_messages", _messages_card, "messages.view_own", order=20)
+    registry.card("frontdesk.my_requests", _requests_card, "requests.create", order=30)
+    registry.notification_kind("frontdesk.message", _l("Phone messages taken for me"))
+    registry.notification_kind("frontdesk.callback_due", _l("Callbacks that are due"))
+    registry.notification_kind("frontdesk.visitor", _l("My visitors arriving"))
+    registry.notification_kind("frontdesk.fax", _l("Faxes for me"))
+    registry.notification_kind("frontdesk.request", _l("Changes to my staff requests"))
+    # Built-in request types; a later area may replace one with its own ``on_filed``.
+    registry.request_type("supplies", _l("Supplies"))
+    registry.request_type("equipment_fault", _l("Equipment fault"))
+    registry.request_type("general", _l("General / admin"))
+    registry.periodic_job(
+        "frontdesk-callback-reminders",
+        "worker.jobs.frontdesk.remind_due_callbacks",
+        interval=60,
+    )
+
+
 def _open_messages(user) -> int:
     from portal.services import frontdesk
 
     return frontdesk.open_message_count(user)
-
-
-ui.nav_item(_l("Front desk"), "frontdesk.desk.console", "calls.log", order=100)
-ui.nav_item(
-    _l("My messages"),
-    "frontdesk.inbox.messages",
-    "messages.view_own",
-    order=110,
-    badge=_open_messages,
-)
-ui.nav_item(_l("Requests"), "frontdesk.requests.requests", "requests.create", order=120)
 
 
 @bp.app_template_filter("phone")
@@ -42,7 +64,6 @@ def _phone_filter(value: str | None) -> str:
     return frontdesk.format_phone(value)
 
 
-@ui.card("frontdesk.desk", "calls.log", order=10)
 def _desk_card(user) -> dict:
     from portal.services import frontdesk
 
@@ -75,7 +96,6 @@ def _desk_card(user) -> dict:
     }
 
 
-@ui.card("frontdesk.my_messages", "messages.view_own", order=20)
 def _messages_card(user) -> dict:
     from portal.services import frontdesk
 
@@ -89,7 +109,6 @@ def _messages_card(user) -> dict:
     }
 
 
-@ui.card("frontdesk.my_requests", "requests.create", order=30)
 def _requests_card(user) -> dict:
     from portal.services import frontdesk
 

@@ -17,7 +17,6 @@ def _card(**values: Any) -> dict[str, Any]:
     return {**base, **values}
 
 
-@ui.card("recruiting-open", "hr.candidates.view", order=400)
 def open_openings(user: Any) -> dict[str, Any]:
     n = recruiting.dashboard_numbers()
     return _card(
@@ -28,7 +27,6 @@ def open_openings(user: Any) -> dict[str, Any]:
     )
 
 
-@ui.card("recruiting-screen", "hr.candidates.view", order=401)
 def to_screen(user: Any) -> dict[str, Any]:
     n = recruiting.dashboard_numbers()
     return _card(
@@ -39,7 +37,6 @@ def to_screen(user: Any) -> dict[str, Any]:
     )
 
 
-@ui.card("recruiting-week", "hr.interviews.schedule", order=402)
 def interviews_this_week(user: Any) -> dict[str, Any]:
     n = recruiting.dashboard_numbers()
     return _card(
@@ -50,7 +47,6 @@ def interviews_this_week(user: Any) -> dict[str, Any]:
     )
 
 
-@ui.card("recruiting-funnel", "hr.candidates.view", order=403)
 def funnel(user: Any) -> dict[str, Any]:
     opening = recruiting.busiest_open_opening()
     if opening is None:
@@ -66,3 +62,11 @@ def funnel(user: Any) -> dict[str, Any]:
             "pairs": pairs,
         },
     )
+
+
+def register(registry: ui.Registry) -> None:
+    """Add the HR cards to the dashboard (called by the area's ``register``)."""
+    registry.card("recruiting-open", open_openings, "hr.candidates.view", order=400)
+    registry.card("recruiting-screen", to_screen, "hr.candidates.view", order=401)
+    registry.card("recruiting-week", interviews_this_week, "hr.interviews.schedule", order=402)
+    registry.card("recruiting-funnel", funnel, "hr.candidates.view", order=403)

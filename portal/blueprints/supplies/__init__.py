@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, url_for
+from flask import Blueprint, Flask, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +13,32 @@ from flask_babel import lazy_gettext as _l
 from portal import ui
 
 bp = Blueprint("supplies", __name__, url_prefix="/supplies")
+
+
+def register(app: Flask) -> None:
+    from portal.blueprints.supplies import views  # noqa: F401  (views import bp: attach routes)
+
+    app.register_blueprint(bp)
+    registry = ui.registry(app)
+    # One entry: the area's pages are linked from its own sub-navigation.
+    registry.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200, badge=_pending)
+    registry.card("supplies-approvals", approvals_card, "purchase.approve", order=200)
+    registry.card("supplies-spend", spend_card, "purchase.approve", order=210)
+    registry.card("supplies-low", low_card, "supplies.view", order=220)
+    registry.card("supplies-receive", receive_card, "supplies.manage", order=230)
+    registry.card("supplies-counts", counts_card, "stock.count", order=240)
+    for kind, label in (
+        ("supplies.approval_needed", _l("Purchase orders waiting for approval")),
+        ("supplies.order_decided", _l("My purchase orders approved or rejected")),
+        ("supplies.escalated", _l("Purchase orders waiting too long")),
+        ("supplies.low_stock", _l("Supplies running low")),
+        ("supplies.delegation", _l("Approval delegations")),
+    ):
+        registry.notification_kind(kind, label)
+    jobs = "worker.jobs.supplies"
+    registry.periodic_job("supplies-escalate", f"{jobs}.escalate_waiting_orders", interval=3600)
+    registry.periodic_job("supplies-low-stock", f"{jobs}.notify_low_stock", interval=3600)
+    registry.periodic_job("supplies-sync-sent", f"{jobs}.sync_sent_orders", interval=60)
 
 
 def _pending(user: Any) -> int:
@@ -25,11 +51,6 @@ def _pending(user: Any) -> int:
     return supplies.count_orders((PENDING_APPROVAL,))
 
 
-# One entry: the area's pages are linked from its own sub-navigation.
-ui.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200, badge=_pending)
-
-
-@ui.card("supplies-approvals", "purchase.approve", order=200)
 def approvals_card(user: Any) -> dict[str, Any]:
     from portal.models.supplies import PENDING_APPROVAL
     from portal.services import supplies
@@ -44,7 +65,6 @@ def approvals_card(user: Any) -> dict[str, Any]:
     }
 
 
-@ui.card("supplies-spend", "purchase.approve", order=210)
 def spend_card(user: Any) -> dict[str, Any]:
     from portal.services import supplies
 
@@ -81,7 +101,6 @@ def spend_card(user: Any) -> dict[str, Any]:
     }
 
 
-@ui.card("supplies-low", "supplies.view", order=220)
 def low_card(user: Any) -> dict[str, Any]:
     from portal.services import supplies
 
@@ -95,7 +114,6 @@ def low_card(user: Any) -> dict[str, Any]:
     }
 
 
-@ui.card("supplies-receive", "supplies.manage", order=230)
 def receive_card(user: Any) -> dict[str, Any]:
     from portal.models.supplies import RECEIVABLE_STATUSES
     from portal.services import supplies
@@ -109,7 +127,6 @@ def receive_card(user: Any) -> dict[str, Any]:
     }
 
 
-@ui.card("supplies-counts", "stock.count", order=240)
 def counts_card(user: Any) -> dict[str, Any]:
     from portal.services import supplies
 
