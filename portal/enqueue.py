@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 _PENDING = "portal_pending_jobs"
 
+# A job function, or its dotted path ("worker.jobs.mail.send_message").
+Job = Callable[..., Any] | str
+
 
 def get_redis() -> Redis:
     """Return the app's Redis connection (created once per app, short timeouts)."""
@@ -46,18 +49,18 @@ def get_queue(name: str, connection: Redis | None = None) -> Queue:
     return Queue(name, connection=connection or get_redis(), serializer=JSONSerializer)
 
 
-def enqueue_after_commit(
-    func: Callable[..., Any], *args: Any, queue: str = "default", **options: Any
-) -> None:
-    """Run ``func(*args)`` on ``queue`` after the transaction commits; drop it on rollback."""
+def enqueue_after_commit(func: Job, *args: Any, queue: str = "default", **options: Any) -> None:
+    """Run ``func(*args)`` on ``queue`` after the transaction commits; drop it on rollback.
+
+    Services name the job by its dotted path (``"worker.jobs.mail.send_message"``) so that the
+    web side never imports ``worker``; RQ resolves the name in the worker.
+    """
     from portal.extensions import db
 
     db.session.info.setdefault(_PENDING, []).append((queue, func, args, options))
 
 
-def enqueue_now(
-    func: Callable[..., Any], *args: Any, queue: str = "default", **options: Any
-) -> bool:
+def enqueue_now(func: Job, *args: Any, queue: str = "default", **options: Any) -> bool:
     """Enqueue immediately (for the sweeper and admin retries); return False if Redis is down."""
     try:
         get_queue(queue).enqueue(func, *args, **options)
@@ -67,7 +70,9 @@ def enqueue_now(
     return True
 
 
-def _name(func: Callable[..., Any]) -> str:
+def _name(func: Job) -> str:
+    if isinstance(func, str):
+        return func
     return f"{func.__module__}.{func.__qualname__}"
 
 

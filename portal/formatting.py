@@ -27,63 +27,82 @@ from babel import numbers as babel_numbers
 
 Formatter = Callable[[Any], str]
 _ZERO = Decimal(0)
+_SEEN_DATES = 4096  # dates remembered per date formatter
 
 
 # --- dates and times ----------------------------------------------------------------------------
 
 
-def _field(char: str, count: int, locale: Locale, names: dict[str, Any]) -> str | None:
-    """A Python expression (of ``v``) for one CLDR field, or None when Babel must do it.
+_PAD2 = tuple(f"{i:02d}" for i in range(100))
+_TWO_DIGITS = {1: "", 2: ":02d"}
 
-    Tables of names go into ``names`` and are referred to by key.
-    """
+
+def _field(char: str, count: int, locale: Locale) -> str | Callable[[Any], str] | None:
+    """One CLDR field: a ``str.format`` field of the value (``"0.month:02d"``), a function of the
+    value giving its text when a name table or arithmetic is needed, or None when Babel must do
+    it."""
     if char == "y":
-        return "(v.year % 100):02d" if count == 2 else f"str(v.year).rjust({count}, '0')"
+        if count == 2:
+            return lambda v: _PAD2[v.year % 100]
+        return "0.year" if count == 1 else f"0.year:0{count}d"
     if char in "ML":
         if count <= 2:
-            return "v.month" if count == 1 else "v.month:02d"
+            return "0.month" + _TWO_DIGITS[count]
         width = {3: "abbreviated", 4: "wide"}.get(count, "narrow")
-        key = f"months_{char}_{width}"
-        names[key] = dict(locale.months["format" if char == "M" else "stand-alone"][width])
-        return f"{key}[v.month]"
+        months = dict(locale.months["format" if char == "M" else "stand-alone"][width])
+        return lambda v: months[v.month]
     if char == "d" and count <= 2:
-        return "v.day" if count == 1 else "v.day:02d"
+        return "0.day" + _TWO_DIGITS[count]
     if char == "E":
         width = {4: "wide", 5: "narrow", 6: "short"}.get(count, "abbreviated")
-        key = f"days_{width}"
-        names[key] = dict(locale.days["format"][width])
-        return f"{key}[v.weekday()]"
+        days = dict(locale.days["format"][width])
+        return lambda v: days[v.weekday()]
     if char == "h" and count <= 2:
-        return "(v.hour % 12 or 12)" + (":02d" if count == 2 else "")
+        if count == 2:
+            return lambda v: _PAD2[v.hour % 12 or 12]
+        return lambda v: str(v.hour % 12 or 12)
     if char == "H" and count <= 2:
-        return "v.hour" + (":02d" if count == 2 else "")
+        return "0.hour" + _TWO_DIGITS[count]
     if char == "m" and count <= 2:
-        return "v.minute" + (":02d" if count == 2 else "")
+        return "0.minute" + _TWO_DIGITS[count]
     if char == "s" and count <= 2:
-        return "v.second" + (":02d" if count == 2 else "")
+        return "0.second" + _TWO_DIGITS[count]
     if char == "a":
         width = {4: "wide", 5: "narrow"}.get(count, "abbreviated")
         periods = locale.day_periods["format"][width]
-        names["period_am"], names["period_pm"] = periods["am"], periods["pm"]
-        return "(period_pm if v.hour >= 12 else period_am)"
+        am, pm = str(periods["am"]), str(periods["pm"])
+        return lambda v: pm if v.hour >= 12 else am
     return None
 
 
 def _compile(pattern: str, locale: Locale) -> Callable[[datetime], str] | None:
-    """Turn a CLDR pattern into one f-string expression, compiled once."""
-    names: dict[str, Any] = {}
-    source: list[str] = []
+    """Turn a CLDR pattern into one ``str.format`` template, built once.
+
+    Plain fields read the value's attributes inside the template (``{0.day:02d}``); names and
+    12-hour clocks are computed by small functions whose results fill ``{1}``, ``{2}``...
+    """
+    template: list[str] = []
+    computed: list[Callable[[Any], str]] = []
     for kind, value in babel_dates.tokenize_pattern(pattern):
         if kind == "chars":
-            source.append(value.replace("{", "{{").replace("}", "}}"))
+            template.append(value.replace("{", "{{").replace("}", "}}"))
             continue
-        expression = _field(value[0], value[1], locale, names)
-        if expression is None:
+        field = _field(value[0], value[1], locale)
+        if field is None:
             return None
-        source.append("{" + expression + "}")
-    body = "".join(source)
-    scope = {"__builtins__": {"str": str}, **names}
-    return eval(f"lambda v: f{body!r}", scope)  # noqa: S307 (built from CLDR data, not input)
+        if isinstance(field, str):
+            template.append("{" + field + "}")
+        else:
+            computed.append(field)
+            template.append("{" + str(len(computed)) + "}")
+    fill = "".join(template).format
+    if not computed:
+        return fill
+    if len(computed) == 1:
+        (only,) = computed
+        return lambda v: fill(v, only(v))
+    parts = tuple(computed)
+    return lambda v: fill(v, *[part(v) for part in parts])
 
 
 def _aware(value: datetime, zone: tzinfo) -> datetime:
@@ -136,15 +155,25 @@ def date_formatter_for(fmt: str, locale_name: str, zone: tzinfo) -> Formatter:
         else fmt
     )
     compiled = _compile(pattern, locale)
+    # Plain dates repeat down a list (due dates, delivery days): each is formatted once.
+    seen: dict[date, str] = {}
 
     def render(value: date | datetime | None) -> str:
         if not value:
             return ""
         if isinstance(value, datetime):
             value = _aware(value, zone)
+        else:
+            text = seen.get(value)
+            if text is not None:
+                return text
         if compiled is not None:
-            return compiled(value)  # type: ignore[arg-type]
-        return babel_dates.format_date(value, fmt, locale=locale)
+            text = compiled(value)  # type: ignore[arg-type]
+        else:
+            text = babel_dates.format_date(value, fmt, locale=locale)
+        if len(seen) < _SEEN_DATES and type(value) is date:
+            seen[value] = text
+        return text
 
     return render
 

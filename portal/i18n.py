@@ -12,16 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, g, has_app_context
 from flask_babel import get_locale, get_translations
 
 
 def babel_state() -> Any:
-    ctx = _cv_app.get(None)
-    if ctx is None:
+    """Flask-Babel's per-context state (``g._flask_babel``), or None outside an app context."""
+    if not has_app_context():
         return None
-    return ctx.g.__dict__.get("_flask_babel")
+    return g.get("_flask_babel")
 
 
 def translations() -> Any:

@@ -1,4 +1,7 @@
-"""Roles, named permissions, and the access rule every view must declare (deny by default).
+"""The access rule every view must declare (deny by default), and the roles' labels.
+
+The role and permission table itself is ``portal.permissions`` (models read it too); its names
+are re-exported here so views keep importing them from one place.
 
 A view declares who may use it with one of three decorators:
 
@@ -16,13 +19,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from portal.permissions import PERMISSIONS, ROLES, permissions_for_roles
+from portal.services import audit
+
+__all__ = [
+    "PERMISSIONS",
+    "ROLES",
+    "ROLE_LABELS",
+    "access_of",
+    "enforce_access",
+    "permissions_for_roles",
+    "public",
+    "requires",
+    "signed_in",
+    "unauthorized",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-ROLES = ("staff", "back_office", "office_manager", "hr_manager", "admin")
 ROLE_LABELS = {
     "staff": _l("Staff"),
     "back_office": _l("Back office"),
@@ -30,50 +48,6 @@ ROLE_LABELS = {
     "hr_manager": _l("HR manager"),
     "admin": _l("Admin"),
 }
-
-# Every permission the portal knows, with the roles that hold it.  A later delegation grants one
-# permission to one user for a period; see ``User.permissions``.
-PERMISSIONS: dict[str, tuple[str, ...]] = {
-    # Everyone
-    "messages.view_own": ROLES,
-    "requests.create": ROLES,
-    "directory.view": ROLES,
-    "equipment.report_fault": ROLES,
-    # Front desk
-    "calls.log": ("back_office",),
-    "calls.view_all": ("back_office",),
-    "fax.manage": ("back_office",),
-    "visitors.manage": ("back_office",),
-    "requests.triage": ("back_office",),
-    # Supplies and purchasing
-    "supplies.view": ("back_office", "office_manager"),
-    "supplies.manage": ("back_office", "office_manager"),
-    "stock.count": ("back_office",),
-    "purchase.create": ("back_office", "office_manager"),
-    "purchase.approve": ("office_manager",),
-    "purchase.delegate": ("office_manager",),
-    "budgets.manage": ("office_manager",),
-    # Equipment
-    "equipment.view": ("back_office", "office_manager"),
-    "equipment.manage": ("back_office", "office_manager"),
-    # Recruiting and people
-    "hr.cv.upload": ("back_office", "hr_manager"),
-    "hr.interviews.schedule": ("back_office", "hr_manager"),
-    "hr.openings.manage": ("hr_manager",),
-    "hr.candidates.view": ("hr_manager", "admin"),
-    "hr.employees.view": ("hr_manager", "admin"),
-    "hr.employees.manage": ("hr_manager",),
-    # Administration
-    "admin.users": ("admin",),
-    "admin.audit": ("admin",),
-    "admin.outbox": ("admin",),
-}
-
-
-def permissions_for_roles(roles: list[str] | tuple[str, ...] | set[str]) -> frozenset[str]:
-    """Return the permissions granted by ``roles``."""
-    held = set(roles)
-    return frozenset(p for p, granted in PERMISSIONS.items() if held.intersection(granted))
 
 
 def _declare(func: F, rule: str, permission: str | None = None) -> F:
@@ -128,16 +102,12 @@ def enforce_access() -> Response | None:
         return None
     if rule == "permission" and permission is not None and current_user.can(permission):
         return None
-    from portal.services import audit
-
     audit.record_denial(current_user, request.endpoint, permission)
     abort(403)
 
 
 def unauthorized() -> Response:
     """Send anonymous users to the login page; htmx calls get 401 + HX-Redirect instead."""
-    from flask import redirect
-
     target = request.full_path if request.query_string else request.path
     login = url_for("auth.login", next=target)
     if request.headers.get("HX-Request") == "true":

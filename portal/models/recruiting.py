@@ -167,7 +167,7 @@ class Application(db.Model):
     stage: Mapped[str] = mapped_column(String(16), default=NEW, index=True)
     stage_reason: Mapped[str | None] = mapped_column(String(300))
     score: Mapped[int] = mapped_column(default=0)
-    # The explanation of the score (see services/recruiting_scoring.py).
+    # The explanation of the score (see services/recruiting/scoring.py).
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # summarise_evidence(evidence), kept in step by the validator below (and by the worker's
     # Core insert): what the ranked list reads instead of the whole evidence.

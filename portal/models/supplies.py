@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 
 # Named pgettext so the default extraction keywords find it (msgctxt "purchase order").
@@ -30,7 +32,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,7 +42,8 @@ from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.outbox import OutboundMessage
 from portal.models.types import UTCDateTime
-from portal.models.users import User
+from portal.models.users import PERMISSION_GRANTS, User
+from portal.permissions import PERMISSIONS
 
 Money = Numeric(12, 2)
 
@@ -519,10 +524,6 @@ class SupplyAlert(db.Model):
 
 def local_today() -> date:
     """Today in the portal's time zone (a delegation "until Friday" ends on local Friday)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app, has_app_context
-
     zone = "America/Sao_Paulo"
     if has_app_context():
         zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE") or zone
@@ -536,8 +537,6 @@ DELEGATE_ROLES = frozenset({"back_office", "office_manager"})
 
 @lru_cache(maxsize=1)
 def _active_delegation_statement():
-    from sqlalchemy import bindparam, select
-
     return (
         select(Delegation.id)
         .where(
@@ -558,8 +557,6 @@ def _delegated_permissions(user: User) -> tuple[str, ...]:
     no query for people who approve anyway or who can never be delegates (one indexed lookup,
     statement built once, for back office).
     """
-    from portal.security import PERMISSIONS
-
     roles = user.roles
     if user.id is None or not DELEGATE_ROLES.intersection(roles):
         return ()
@@ -572,8 +569,6 @@ def _delegated_permissions(user: User) -> tuple[str, ...]:
 
 
 def _register_grant() -> None:
-    from portal.models.users import PERMISSION_GRANTS
-
     if _delegated_permissions not in PERMISSION_GRANTS:
         PERMISSION_GRANTS.append(_delegated_permissions)
 

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.types import UTCDateTime
-from portal.security import permissions_for_roles
+from portal.permissions import permissions_for_roles
 
 # Permissions granted for a period rather than by role (e.g. ``purchase.approve`` while a
 # delegation is active).  Areas append ``grant(user) -> permissions`` at import time.

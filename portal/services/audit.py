@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEntry, User
@@ -103,6 +103,4 @@ def list_entries(
 
 def count_since(since) -> int:
     """How many audit entries were written since ``since``."""
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.at >= since)) or 0

@@ -6,10 +6,11 @@ import time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from portal.enqueue import get_queue, get_redis
 from portal.extensions import db
+from portal.models.outbox import OutboundMessage
 
 HEARTBEAT_KEY = "portal:worker:heartbeat"
 
@@ -51,10 +52,6 @@ def check(*, details: bool = False) -> dict[str, Any]:
 
 def outbox_counts() -> dict[str, int]:
     """Messages per outbox status, in one grouped query."""
-    from sqlalchemy import func, select
-
-    from portal.models.outbox import OutboundMessage
-
     rows = db.session.execute(
         select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
             OutboundMessage.status

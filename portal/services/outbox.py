@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from flask_babel import gettext as _
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from sqlalchemy import func, select, update
 
-from portal.enqueue import enqueue_after_commit
+from portal.enqueue import enqueue_after_commit, get_queue, get_redis
+from portal.errors import InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
-from portal.models.outbox import OutboundAttachment, OutboundMessage
+from portal.models.base import utcnow
+from portal.models.devmail import DevMailboxMessage
+from portal.models.outbox import CANCELLED, PENDING, STATUSES, OutboundAttachment, OutboundMessage
+from portal.services import audit
+from portal.services.health import HEARTBEAT_KEY
 
 log = logging.getLogger(__name__)
+
+# Enqueued by name: services never import ``worker``.
+SEND_MESSAGE_JOB = "worker.jobs.mail.send_message"
 
 
 @dataclass(frozen=True)
@@ -104,10 +117,11 @@ def queue_email(
 
 def nudge_after_commit(message: OutboundMessage) -> None:
     """Ask the worker to process ``message`` once the current transaction commits."""
-    from worker.jobs.mail import send_message
-
     enqueue_after_commit(
-        send_message, message.id, queue="mail", job_timeout=current_app.config["OUTBOX_JOB_TIMEOUT"]
+        SEND_MESSAGE_JOB,
+        message.id,
+        queue="mail",
+        job_timeout=current_app.config["OUTBOX_JOB_TIMEOUT"],
     )
 
 
@@ -119,8 +133,6 @@ FINAL = frozenset({"sent", "failed", "dead", "cancelled", "uncertain"})
 
 def list_messages(status: str = ""):
     """Return a select of outbox rows, newest first, optionally of one status."""
-    from portal.models.outbox import STATUSES
-
     stmt = select(OutboundMessage).order_by(
         OutboundMessage.created_at.desc(), OutboundMessage.id.desc()
     )
@@ -131,8 +143,6 @@ def list_messages(status: str = ""):
 
 def status_counts() -> dict[str, int]:
     """Number of rows per status (one grouped query)."""
-    from sqlalchemy import func
-
     rows = db.session.execute(
         select(OutboundMessage.status, func.count(OutboundMessage.id)).group_by(
             OutboundMessage.status
@@ -142,8 +152,6 @@ def status_counts() -> dict[str, int]:
 
 
 def get_message(message_id: int) -> OutboundMessage:
-    from portal.errors import NotFound
-
     message = db.session.get(OutboundMessage, message_id)
     if message is None:
         raise NotFound(_nf())
@@ -152,13 +160,6 @@ def get_message(message_id: int) -> OutboundMessage:
 
 def retry(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
     """Put a failed, dead or uncertain message back in the queue; the worker is nudged on commit."""
-    from flask_babel import gettext as _
-
-    from portal.errors import InvalidTransition
-    from portal.models.base import utcnow
-    from portal.models.outbox import PENDING
-    from portal.services import audit
-
     if message.status not in RETRYABLE:
         raise InvalidTransition(_("Only failed, dead or uncertain messages can be retried."))
     before = message.status
@@ -174,13 +175,6 @@ def retry(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
 
 def cancel(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
     """Cancel a message that has not been sent yet (pending only)."""
-    from flask_babel import gettext as _
-    from sqlalchemy import update
-
-    from portal.errors import InvalidTransition
-    from portal.models.outbox import CANCELLED, PENDING
-    from portal.services import audit
-
     # Conditional: a worker may claim the row between the page load and this click.
     result = db.session.execute(
         update(OutboundMessage)
@@ -197,13 +191,6 @@ def cancel(message: OutboundMessage, actor: Any = None) -> OutboundMessage:
 
 def queue_test_email(to: str, actor: Any = None, *, locale: str | None = None) -> OutboundMessage:
     """Queue a test message to ``to`` through the outbox, like any other message."""
-    import uuid
-
-    from flask_babel import gettext as _
-
-    from portal.errors import ValidationError
-    from portal.models.base import utcnow
-
     address = (to or "").strip()
     if not _looks_like_address(address):
         raise ValidationError(_("Enter a valid e-mail address."), field="to")
@@ -222,8 +209,6 @@ def queue_test_email(to: str, actor: Any = None, *, locale: str | None = None) -
 
 
 def _looks_like_address(value: str) -> bool:
-    import re
-
     return (
         len(value) <= 254
         and re.fullmatch(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+", value) is not None
@@ -232,13 +217,6 @@ def _looks_like_address(value: str) -> bool:
 
 def job_overview() -> dict[str, Any]:
     """Queued, running, scheduled and failed jobs per queue, and workers alive (Redis)."""
-    import time
-
-    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
-
-    from portal.enqueue import get_queue, get_redis
-    from portal.services.health import HEARTBEAT_KEY
-
     try:
         redis = get_redis()
         queues = []
@@ -318,17 +296,12 @@ class MailboxView:
 
 def list_mailbox():
     """Return a select of dev-mailbox messages, newest first."""
-    from portal.models.devmail import DevMailboxMessage
-
     return select(DevMailboxMessage).order_by(
         DevMailboxMessage.received_at.desc(), DevMailboxMessage.id.desc()
     )
 
 
 def get_mailbox_message(message_id: int):
-    from portal.errors import NotFound
-    from portal.models.devmail import DevMailboxMessage
-
     message = db.session.get(DevMailboxMessage, message_id)
     if message is None:
         raise NotFound(_nf())
@@ -336,8 +309,6 @@ def get_mailbox_message(message_id: int):
 
 
 def _parse(raw: bytes):
-    from email import message_from_bytes, policy
-
     return message_from_bytes(raw, policy=policy.default)
 
 
@@ -394,8 +365,6 @@ def read_mailbox_message(message) -> MailboxView:
 
 def mailbox_attachment(message, index: int) -> tuple[str, str, bytes]:
     """Return (filename, content type, bytes) of attachment ``index`` of a dev-mailbox message."""
-    from portal.errors import NotFound
-
     for i, part in enumerate(_parse(message.raw).iter_attachments()):
         if i == index:
             filename = part.get_filename() or f"attachment-{index + 1}"
@@ -404,6 +373,4 @@ def mailbox_attachment(message, index: int) -> tuple[str, str, bytes]:
 
 
 def _nf() -> str:
-    from flask_babel import gettext as _
-
     return _("This message does not exist.")

@@ -34,9 +34,14 @@ from portal.exports import write_csv
 from portal.extensions import db
 from portal.models import User, UserRole
 from portal.models.base import utcnow
+from portal.models.frontdesk import DONE as REQUEST_DONE
+from portal.models.frontdesk import IN_PROGRESS as REQUEST_IN_PROGRESS
+from portal.models.frontdesk import NEW as REQUEST_NEW
+from portal.models.frontdesk import StaffRequest
 from portal.models.outbox import PENDING as OUTBOX_PENDING
 from portal.models.outbox import SENT as OUTBOX_SENT
 from portal.models.outbox import UNCERTAIN as OUTBOX_UNCERTAIN
+from portal.models.outbox import OutboundMessage
 from portal.models.supplies import (
     ADJUSTMENT,
     APPROVED,
@@ -70,7 +75,7 @@ from portal.models.supplies import (
 )
 from portal.pagination import RowPage, paged, read_rows, row_page
 from portal.routing import parse_int
-from portal.services import audit, notifications, outbox
+from portal.services import audit, frontdesk, notifications, outbox
 
 log = logging.getLogger(__name__)
 
@@ -1913,8 +1918,6 @@ def refresh_submission(order: PurchaseOrder) -> bool:
 
 def sync_sent_orders() -> int:
     """Set-based: every approved order whose submission was sent becomes "sent"."""
-    from portal.models.outbox import OutboundMessage
-
     sent = select(OutboundMessage.id).where(OutboundMessage.status == OUTBOX_SENT)
     result = db.session.execute(
         update(PurchaseOrder)
@@ -2407,19 +2410,18 @@ def status_label(status: str) -> str:
 
 def list_supply_requests():
     """Open staff requests of type "supplies", oldest first (front-desk area)."""
-    from portal.models.frontdesk import IN_PROGRESS, NEW, StaffRequest
-
     return (
         select(StaffRequest)
-        .where(StaffRequest.type == "supplies", StaffRequest.status.in_((NEW, IN_PROGRESS)))
+        .where(
+            StaffRequest.type == "supplies",
+            StaffRequest.status.in_((REQUEST_NEW, REQUEST_IN_PROGRESS)),
+        )
         .options(selectinload(StaffRequest.requester))
         .order_by(StaffRequest.created_at, StaffRequest.id)
     )
 
 
 def get_supply_request_or_404(request_id: int):
-    from portal.models.frontdesk import StaffRequest
-
     req = db.session.get(StaffRequest, request_id)
     if req is None or req.type != "supplies":
         raise NotFound(_("This supply request does not exist."))
@@ -2456,10 +2458,7 @@ def fulfil_supply_request(
     Returns (issued, shortfalls); the request gets a comment saying what happened and moves to
     "done" when everything was issued, else "in progress".
     """
-    from portal.models.frontdesk import DONE, IN_PROGRESS, NEW
-    from portal.services import frontdesk
-
-    if req.status not in (NEW, IN_PROGRESS):
+    if req.status not in (REQUEST_NEW, REQUEST_IN_PROGRESS):
         raise InvalidTransition(_("This request is already closed."))
     wanted: list[tuple[SupplyItem, int]] = []
     for index, (item_id, raw_qty) in enumerate(lines):
@@ -2522,7 +2521,7 @@ def fulfil_supply_request(
             )
         )
     frontdesk.add_request_comment(req, author=actor, body=" ".join(parts))
-    target = DONE if not short else IN_PROGRESS
+    target = REQUEST_DONE if not short else REQUEST_IN_PROGRESS
     if req.status != target and req.can_move_to(target):
         frontdesk.change_request_status(req, actor=actor, status=target)
     audit.record(

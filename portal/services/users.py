@@ -24,10 +24,10 @@ from zxcvbn import zxcvbn
 
 from portal.errors import NotAllowed, ValidationError
 from portal.extensions import db
-from portal.models import Department, LoginAttempt, User
+from portal.models import Department, LoginAttempt, User, UserRole
 from portal.models.base import utcnow
 from portal.models.users import password_method
-from portal.security import ROLES
+from portal.permissions import ROLES
 from portal.services import audit
 
 log = logging.getLogger(__name__)
@@ -444,8 +444,6 @@ def list_users(*, q: str = "", role: str = "", status: str = ""):
         like = f"%{q.strip().lower()}%"
         stmt = stmt.where(or_(func.lower(User.name).like(like), User.email.like(like)))
     if role:
-        from portal.models import UserRole
-
         stmt = stmt.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
     if status == "active":
         stmt = stmt.where(User.active.is_(True))
