@@ -117,7 +117,7 @@ def portal_rate(workdir: Path, corpus: list[tuple[str, Path]]) -> tuple[float, i
     from portal.extensions import db
     from portal.models import User
     from portal.models.recruiting import Application, CVFile, Opening
-    from portal.services import recruiting_files as files
+    from portal.services.recruiting import files
     from worker.jobs.recruiting import process_cv
 
     db_path = workdir / "ingest.db"
@@ -173,7 +173,7 @@ def generate_ranking(workdir: Path, apps: int) -> tuple[Path, int]:
     from portal.extensions import db
     from portal.models import User, UserRole
     from portal.models.recruiting import Application, Candidate, Opening, summarise_evidence
-    from portal.services import recruiting_scoring as scoring
+    from portal.services.recruiting import scoring
 
     path = workdir / "ranking.db"
     path.unlink(missing_ok=True)

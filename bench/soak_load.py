@@ -37,8 +37,8 @@ def seed() -> dict[str, int]:
     from portal.extensions import db
     from portal.models.recruiting import Opening
     from portal.models.supplies import Supplier, SupplyCategory, SupplyItem
-    from portal.services import recruiting_scoring as scoring
     from portal.services import users
+    from portal.services.recruiting import scoring
 
     people = [
         (DESK, "Desk Soak", ["back_office"]),

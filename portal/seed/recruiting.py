@@ -32,8 +32,7 @@ from portal.models.recruiting import (
     Scorecard,
     WorkingHours,
 )
-from portal.services import recruiting_files as files
-from portal.services import recruiting_scoring as scoring
+from portal.services.recruiting import files, scoring
 
 ORDER = 30
 

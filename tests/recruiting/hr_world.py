@@ -170,7 +170,7 @@ def hr_world_fixture(app, make_user, monkeypatch):
         Opening,
     )
     from portal.services import recruiting
-    from portal.services import recruiting_files as files
+    from portal.services.recruiting import files
 
     hr = make_user(roles=["hr_manager", "staff"], name="Helena RH", email="hr@priv.test")
     colleague = make_user(roles=["staff"], name="Caio Colega", email="caio@priv.test")

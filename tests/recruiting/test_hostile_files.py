@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models.recruiting import Application, CVFile
-from portal.services import recruiting_files as files
 from portal.services import sandbox
+from portal.services.recruiting import files
 from tests.documents import benign_docx, benign_pdfs, hostile_docx, hostile_pdfs, page_pdf
 from tests.recruiting.conftest import upload_dir_files
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models.recruiting import Application, Candidate, CVFile
-from portal.services import recruiting_files as files
+from portal.services.recruiting import files
 from tests.recruiting.conftest import upload_dir_files
 from tests.recruiting.cvs import CV_EN, CV_PT, CV_WEAK, make_docx, make_pdf
 
@@ -255,13 +255,14 @@ def _upload_three(client, opening):
 
 
 def test_bulk_upload_extracts_scores_and_shows_progress(
-    app, client, login_as, hr, opening, run_jobs
+    app, client, login_as, hr, opening, run_jobs, rendered_templates
 ):
     login_as(hr)
     response = _upload_three(client, opening)
     assert response.status_code == 303
     progress_url = response.headers["Location"]
     page = client.get(progress_url).get_data(as_text=True)
+    assert rendered_templates[-1] == "recruiting/batch.html"
     assert page.count("cv-queued") == 3
     assert 'hx-trigger="every 2s"' in page
     stored = db.session.scalars(select(CVFile.stored_name)).all()
@@ -271,8 +272,10 @@ def test_bulk_upload_extracts_scores_and_shows_progress(
 
     states = [(c.original_name, c.status, c.error) for c in db.session.scalars(select(CVFile))]
     assert all(state == "scored" for _n, state, _e in states), states
+    rendered_templates.clear()
     fragment = client.get(progress_url, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert fragment.startswith("{# context") is False and 'id="cv-progress"' in fragment
+    assert rendered_templates == ["recruiting/_partials/_progress.html"]
+    assert 'id="cv-progress"' in fragment
     assert fragment.count("cv-scored") == 3
     assert "every 2s" not in fragment  # polling stops when everything is done
 

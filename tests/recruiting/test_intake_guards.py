@@ -126,7 +126,7 @@ def test_scanner_failure_refuses_the_upload_safely(
 
 
 def test_scanner_command_from_the_environment(app, opening, hr, scanner, monkeypatch, tmp_path):
-    from portal.services import recruiting_files as files
+    from portal.services.recruiting import files
 
     _use, scanned = scanner
     command = app.config.pop("CV_AV_COMMAND")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from portal.services import recruiting_scoring as scoring
+from portal.services.recruiting import scoring
 from tests.recruiting.cvs import CV_EN, CV_PT, CV_WEAK, REQUIREMENTS
 
 TODAY = date(2026, 11, 27)

@@ -6,7 +6,7 @@ import logging
 
 from portal.extensions import db
 from portal.services import recruiting
-from portal.services import recruiting_files as files
+from portal.services.recruiting import files
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,267 @@
+"""CV intake and one application: upload, batches, candidates by hand, stage, hire, CV download."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import abort, flash, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import htmx
+from portal.blueprints.forms_util import attach_error
+from portal.blueprints.recruiting import bp, privacy
+from portal.blueprints.recruiting.forms import CandidateForm, HireForm, RescheduleForm, UploadForm
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models.recruiting import STAGES, Application
+from portal.security import requires
+from portal.services import recruiting
+from portal.services.recruiting import files
+from portal.web import error_response
+
+
+@bp.get("/openings/<int:opening_id>/upload")
+@requires("hr.cv.upload")
+def upload(opening_id: int):
+    opening = recruiting.get_opening_or_404(opening_id)
+    form = UploadForm(form_token=recruiting.new_form_token())
+    return render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
+
+
+def _quota() -> dict[str, float]:
+    files_max, mb_max = recruiting.quota()
+    used_files, used_bytes = recruiting.uploaded_today(current_user)
+    return {
+        "files": files_max,
+        "mb": mb_max,
+        "left_files": max(0, files_max - used_files),
+        "left_mb": max(0.0, mb_max - used_bytes / (1024 * 1024)),
+    }
+
+
+@bp.post("/openings/<int:opening_id>/upload")
+@requires("hr.cv.upload")
+def upload_post(opening_id: int):
+    opening = recruiting.get_opening_or_404(opening_id)
+    form = UploadForm()
+    token = form.form_token.data or None
+    if form.validate_on_submit():
+        uploads = [(f.filename, f.read()) for f in request.files.getlist("files") if f]
+        try:
+            batch = recruiting.upload_cvs(opening, uploads, actor=current_user, token=token)
+        except recruiting.AlreadySubmitted:
+            db.session.rollback()  # a double click: show what the first submission made
+            batch = recruiting.submitted_result(token, kind="upload", actor=current_user)
+            if batch:
+                return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
+            form.form_errors.append(_("This form was already submitted."))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
+    if not form.form_token.data:
+        form.form_token.data = recruiting.new_form_token()
+    page = render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
+    return page, 422
+
+
+@bp.get("/batches/<batch>")
+@requires("hr.cv.upload")
+def batch(batch: str):
+    cvs = recruiting.list_batch(batch)
+    if not cvs:
+        abort(404)
+    pending = any(cv.status in ("queued", "extracting", "extracted") for cv in cvs)
+    return htmx.render(
+        "recruiting/batch.html",
+        "recruiting/_partials/_progress.html",
+        cvs=cvs,
+        batch=batch,
+        opening=cvs[0].opening,
+        pending=pending,
+        labels=recruiting.CV_STATUS_LABELS,
+        reason=files.reason,
+    )
+
+
+@bp.get("/openings/<int:opening_id>/candidates/new")
+@requires("hr.cv.upload")
+def new_candidate(opening_id: int):
+    opening = recruiting.get_opening_or_404(opening_id)
+    form = CandidateForm(locale="pt_BR", form_token=recruiting.new_form_token())
+    return render_template("recruiting/candidate_form.html", form=form, opening=opening)
+
+
+@bp.post("/openings/<int:opening_id>/candidates/new")
+@requires("hr.cv.upload")
+def create_candidate(opening_id: int):
+    opening = recruiting.get_opening_or_404(opening_id)
+    form = CandidateForm()
+    token = form.form_token.data or None
+    if form.validate_on_submit():
+        try:
+            application = recruiting.add_candidate(
+                opening,
+                actor=current_user,
+                name=form.name.data,
+                email=form.email.data,
+                phone=form.phone.data,
+                cv_text=form.cv_text.data or "",
+                locale=form.locale.data,
+                token=token,
+            )
+        except recruiting.AlreadySubmitted:
+            db.session.rollback()  # a double click: go where the first submission went
+            added = recruiting.submitted_result(token, kind="candidate", actor=current_user)
+            if added:
+                return htmx.redirect_to(application_url(int(added)))
+            form.form_errors.append(_("This form was already submitted."))
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Candidate added (score %(score)d).", score=application.score), "success")
+            return htmx.redirect_to(application_url(application.id))
+    if not form.form_token.data:
+        form.form_token.data = recruiting.new_form_token()
+    return render_template("recruiting/candidate_form.html", form=form, opening=opening), 422
+
+
+def application_url(application_id: int) -> str:
+    """The application page, or a start page for a caller who may act on it but not read it."""
+    return privacy.readable_url("recruiting.application", application_id=application_id)
+
+
+def _application_page(
+    application: Application, status_code: int = 200, *, message: str | None = None, **forms
+):
+    """The application page; a caller who may act on it but not read it gets only ``message``."""
+    if not privacy.may(privacy.VIEW_CANDIDATES):
+        if status_code < 400:
+            return htmx.redirect_to(privacy.readable_url("recruiting.index"))
+        return error_response(status_code, message)
+    if message:
+        flash(message, "error")
+    blind = request.args.get("blind") == "1"
+    interviews = recruiting.interviews_of(application)
+    ctx = {
+        "application": application,
+        "opening": application.opening,
+        "candidate": application.candidate,
+        "evidence": recruiting.blind_view(application) if blind else application.evidence,
+        "blind": blind,
+        "interviews": interviews,
+        "scorecards": [c for i in interviews for c in i.scorecards],
+        "events": recruiting.timeline(application),
+        "cvs": recruiting.cv_files_of(application),
+        "labels": recruiting.STAGE_LABELS,
+        "stages": STAGES,
+        "criteria": recruiting.CRITERIA,
+        "recommendations": recruiting.RECOMMENDATIONS,
+        "hire_form": forms.get("hire_form") or HireForm(position=application.opening.title),
+        "reschedule_form": RescheduleForm(),
+        "token": forms.get("token"),
+    }
+    return render_template("recruiting/application.html", **ctx), status_code
+
+
+@bp.get("/applications/<int:application_id>")
+@requires("hr.candidates.view")
+def application(application_id: int):
+    return _application_page(recruiting.get_application_or_404(application_id))
+
+
+@bp.post("/applications/<int:application_id>/stage")
+@requires("hr.openings.manage")
+def stage(application_id: int):
+    application = recruiting.get_application_or_404(application_id)
+    try:
+        recruiting.move_stage(
+            application,
+            stage=request.form.get("stage", ""),
+            actor=current_user,
+            reason=request.form.get("reason", ""),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        application = recruiting.get_application_or_404(application_id)
+        return _application_page(application, 422, message=error.message)
+    db.session.commit()
+    return htmx.redirect_to(application_url(application.id))
+
+
+@bp.post("/applications/<int:application_id>/duplicate")
+@requires("hr.openings.manage")
+def duplicate(application_id: int):
+    application = recruiting.get_application_or_404(application_id)
+    recruiting.resolve_duplicate(
+        application, action=request.form.get("action", ""), actor=current_user
+    )
+    db.session.commit()
+    return htmx.redirect_to(application_url(application.id))
+
+
+@bp.post("/applications/<int:application_id>/hire")
+@requires("hr.employees.manage")
+def hire(application_id: int):
+    application = recruiting.get_application_or_404(application_id)
+    form = HireForm()
+    message = None
+    if form.validate_on_submit():
+        try:
+            recruiting.hire(
+                application,
+                actor=current_user,
+                start_date=form.start_date.data,
+                position=form.position.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            attach_error(form, error)
+            message = error.message
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s hired; the employee record is ready.", name=application.candidate.name),
+                "success",
+            )
+            return htmx.redirect_to(application_url(application.id))
+    return _application_page(application, 422, message=message, hire_form=form)
+
+
+@bp.post("/applications/<int:application_id>/booking-link")
+@requires("hr.interviews.schedule")
+def booking_link(application_id: int):
+    application = recruiting.get_application_or_404(application_id)
+    token = recruiting.create_booking_link(application, actor=current_user)
+    db.session.commit()
+    flash(_("Booking link sent to the candidate."), "success")
+    return _application_page(application, token=token)
+
+
+@bp.get("/cvs/<int:cv_id>")
+@requires("hr.candidates.view")
+def cv_download(cv_id: int):
+    cv = recruiting.get_cv_or_404(cv_id)
+    recruiting.record_cv_view(cv, actor=current_user)
+    db.session.commit()
+    response = send_file(
+        files.path_of(cv.stored_name),
+        # the bare media type: Werkzeug adds "; charset=utf-8" to text/* itself (the stored
+        # type already has it, and passing it on sent the charset twice)
+        mimetype=files.EXTENSIONS[cv.kind].partition(";")[0].strip(),
+        as_attachment=True,
+        download_name=f"cv-{cv.id}.{cv.kind}",
+        max_age=0,
+    )
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"cv-{cv.id}.{cv.kind}\"; filename*=UTF-8''{quote(cv.original_name)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

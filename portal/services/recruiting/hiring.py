@@ -1,0 +1,55 @@
+"""Hiring: an application becomes an employee record."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.errors import Conflict, InvalidTransition
+from portal.extensions import db
+from portal.models import User
+from portal.models.recruiting import HIRED, REJECTED, WITHDRAWN, Application, Employee
+from portal.services import audit
+from portal.services.recruiting.applications import STAGE_LABELS, record_event
+
+
+def hire(
+    application: Application,
+    *,
+    actor: User,
+    start_date: date,
+    position: str | None = None,
+) -> Employee:
+    """Mark hired and create the employee record linked to the application."""
+    if application.stage in (REJECTED, WITHDRAWN, HIRED):
+        raise InvalidTransition(
+            _("This application is closed (%(stage)s).", stage=STAGE_LABELS[application.stage])
+        )
+    candidate = application.candidate
+    employee = Employee(
+        application_id=application.id,
+        name=candidate.name,
+        email=candidate.email,
+        phone=candidate.phone,
+        position=(position or application.opening.title).strip(),
+        department_id=application.opening.department_id,
+        start_date=start_date,
+    )
+    db.session.add(employee)
+    old = application.stage
+    application.stage = HIRED
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(_("This candidate was already hired.")) from None
+    record_event(application, "hired", actor.id, start=start_date.isoformat(), old=old)
+    audit.record(actor, "recruiting.hired", application, {"employee": employee.id})
+    return employee
+
+
+def list_employees() -> Select:
+    return select(Employee).order_by(Employee.start_date.desc(), Employee.id.desc())
