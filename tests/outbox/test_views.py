@@ -32,7 +32,7 @@ def _queue(n: int = 1, **kw) -> list[OutboundMessage]:
     return rows
 
 
-def test_page_lists_messages_filtered_by_status(client, admin):
+def test_page_lists_messages_filtered_by_status(client, admin, rendered_templates):
     rows = _queue(3)
     rows[0].status = "failed"
     rows[0].last_error = "550 5.1.1 No such user here"
@@ -43,10 +43,13 @@ def test_page_lists_messages_filtered_by_status(client, admin):
     html = page.get_data(as_text=True)
     assert "Outbox & jobs" in html and "to2@example.com" in html
     assert 'id="outbox-jobs"' in html and 'hx-trigger="every 5s"' in html
+    assert rendered_templates[-1] == "outbox/index.html"
+    rendered_templates.clear()
     failed = client.get("/admin/outbox/?status=failed", headers={"HX-Request": "true"})
     body = failed.get_data(as_text=True)
     assert failed.status_code == 200
-    assert "<html" not in body and 'id="outbox-messages"' in body
+    assert rendered_templates == ["outbox/_partials/_messages.html"]
+    assert 'id="outbox-messages"' in body
     assert "to0@example.com" in body and "to1@example.com" not in body
     assert "550 5.1.1 No such user here" in body
 
