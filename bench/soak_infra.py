@@ -4,6 +4,7 @@ processes and a memory sampler.  Everything listens on 127.0.0.1 only."""
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -322,3 +323,15 @@ class Supervisor:
                 p.stop()
             except Exception:  # never leave the others running
                 p.signal_group(signal.SIGKILL)
+
+
+def machine() -> str:
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown CPU"
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"

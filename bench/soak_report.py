@@ -267,7 +267,7 @@ def check(soak) -> Result:  # type: ignore[no-untyped-def]
 
 
 def render(soak, r: Result) -> str:  # type: ignore[no-untyped-def]
-    from bench.soak import machine
+    from bench.soak_infra import machine
 
     args = soak.args
     loads = soak.loadavg.values or [0.0]
