@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template, request
+from flask import Response, make_response, redirect, render_template
+
+from portal.extensions import htmx
 
 
 def wants_fragment() -> bool:
-    """Return True for an htmx swap; boosted navigation and history restores get full pages."""
-    headers = request.headers
-    if headers.get("HX-Request") != "true":
-        return False
-    if headers.get("HX-Boosted") == "true":
-        return False
-    return headers.get("HX-History-Restore-Request") != "true"
+    """Return True for an htmx swap; boosted navigation and history restores get full pages.
+
+    Reads the request through flask-htmx's helpers (``HX-Request``, ``HX-Boosted``,
+    ``HX-History-Restore-Request``).
+    """
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def render(page: str, fragment: str, /, *, status_code: int = 200, **context: Any) -> Response:

@@ -40,7 +40,17 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "hr.candidates.view": ("hr_manager", "admin"),
     "hr.employees.view": ("hr_manager", "admin"),
     "hr.employees.manage": ("hr_manager",),
+    # Shared inbox and search
+    "inbox.view": ("back_office",),
+    "inbox.mailboxes": ("admin",),
+    # Reports
+    "reports.frontdesk": ("back_office", "office_manager"),
+    "reports.supplies": ("back_office", "office_manager"),
+    "reports.equipment": ("back_office", "office_manager"),
+    "reports.recruiting": ("hr_manager",),
+    "reports.people": ("hr_manager",),
     # Administration
+    "admin.company": ("admin", "office_manager"),
     "admin.users": ("admin",),
     "admin.audit": ("admin",),
     "admin.outbox": ("admin",),

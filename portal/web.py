@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -192,6 +195,57 @@ def _after_request(response: Response) -> Response:
     if _signed_in() and request.endpoint != "static":
         headers.setdefault("Cache-Control", "private, no-cache")
     return response
+
+
+def attach_error(form: Any, error: DomainError) -> None:
+    """Show a service's refusal next to the field it names, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*list(field.errors or []), error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@dataclass
+class Work:
+    """What ``unit_of_work`` did: ``ok`` after a commit, ``error`` after a refusal."""
+
+    ok: bool = False
+    error: DomainError | None = None
+
+
+@contextmanager
+def unit_of_work(form: Any = None) -> Iterator[Work]:
+    """The one way a view changes data: commit on success, roll back on anything else.
+
+    ::
+
+        with unit_of_work(form) as work:
+            orders.approve(order, actor=current_user)
+        if work.ok:
+            return htmx.redirect_to(...)
+        return htmx.render(page, fragment, form=form, status_code=422)
+
+    A ``DomainError`` raised inside the block is rolled back and, when a form is given, put next
+    to the field it names (``work.ok`` stays False, ``work.error`` holds it) so the view answers
+    422 with the form as the user filled it; without a form it propagates to the error handler,
+    which answers with its status code.  Any other exception rolls back and propagates.
+    """
+    work = Work()
+    try:
+        yield work
+    except DomainError as error:
+        db.session.rollback()
+        if form is None:
+            raise
+        attach_error(form, error)
+        work.error = error
+        return
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    work.ok = True
 
 
 def error_response(status: int, message: str | None = None, title: str | None = None) -> Response:

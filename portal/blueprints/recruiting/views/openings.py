@@ -8,7 +8,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal import htmx
-from portal.blueprints.forms_util import commit_or_attach
 from portal.blueprints.recruiting import bp, privacy
 from portal.blueprints.recruiting.forms import OpeningForm
 from portal.blueprints.recruiting.views.common import active_people, int_or_none
@@ -20,6 +19,7 @@ from portal.pagination import page_arg, paginate
 from portal.routing import parse_int
 from portal.security import requires
 from portal.services import recruiting
+from portal.web import unit_of_work
 
 
 def _opening_choices(form: OpeningForm) -> None:
@@ -89,8 +89,9 @@ def create_opening():
     form = OpeningForm()
     _opening_choices(form)
     if form.validate_on_submit():
-        ok, opening = commit_or_attach(form, lambda: _save_opening(None, form))
-        if ok:
+        with unit_of_work(form) as work:
+            opening = _save_opening(None, form)
+        if work.ok:
             return _opening_saved(opening)
     return render_template("recruiting/opening_form.html", form=form, opening=None), 422
 
@@ -123,8 +124,9 @@ def update_opening(opening_id: int):
     form = OpeningForm()
     _opening_choices(form)
     if form.validate_on_submit():
-        ok, _saved = commit_or_attach(form, lambda: _save_opening(opening, form))
-        if ok:
+        with unit_of_work(form) as work:
+            _save_opening(opening, form)
+        if work.ok:
             return _opening_saved(opening)
     return render_template("recruiting/opening_form.html", form=form, opening=opening), 422
 
