@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
 PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
 
-.PHONY: help install run test test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv soak clean
+.PHONY: help install run test test-fast test-slow test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv soak clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,11 +33,26 @@ extract: $(STAMP) ## Extract strings, update the catalogue, fill it from transla
 run: install ## Set up everything and start web + worker + scheduler (Ctrl-C stops all)
 	$(PY) -m portal.devrun
 
-test: install ## Run the whole test suite (SQLite; DATABASE_URL=postgresql://... for PostgreSQL)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+# The suite in two steps: everything but the fault-injection tests on $(TEST_WORKERS) parallel
+# workers (each with its own database and Redis database), then the slow fault-injection tests
+# (real worker processes killed and restarted) alone.  Exit code 5 = "no test selected" (a
+# PYTEST_ARGS that picks no slow test) is not a failure.
+TEST_WORKERS ?= auto
 
-test-pg: install ## Run the suite on PostgreSQL (127.0.0.1:5432, database test)
-	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(PY) -m pytest -q $(PYTEST_ARGS)
+test: install ## Run the whole test suite (SQLite; DATABASE_URL=postgresql://... for PostgreSQL)
+	@echo "== tests: all but slow, $(TEST_WORKERS) workers"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	@echo "== tests: slow (fault injection, real processes)"
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+test-fast: install ## The suite without the slow fault-injection tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+test-slow: install ## Only the slow fault-injection tests
+	$(PY) -m pytest -q -m slow $(PYTEST_ARGS)
+
+test-pg: ## Run the suite on PostgreSQL (127.0.0.1:5432, database test)
+	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test $(MAKE) test
 
 lint: install ## ruff check + format check
 	$(VENV)/bin/ruff check portal worker tests bench

@@ -53,11 +53,43 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id: str) -> Iterator[str]:
+    """The run's database: a SQLite file of its own, or ``DATABASE_URL``.
+
+    Under pytest-xdist each worker gets a database of its own: its own SQLite file (the temporary
+    directory is per worker), or on PostgreSQL a database ``<name>_<worker>`` created next to the
+    one ``DATABASE_URL`` names and dropped at the end.
+    """
     url = os.environ.get("DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = normalise_database_url(url)
+    if worker_id == "master" or not url.startswith("postgresql"):
+        yield url
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """pytest-xdist's worker name ("gw0", ...), or "master" without xdist."""
+    workerinput = getattr(request.config, "workerinput", None)
+    return workerinput["workerid"] if workerinput else "master"
 
 
 _CLAIM_KEY = "portal:test-run:db:{}"
