@@ -34,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     event,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,7 +43,7 @@ from portal.extensions import db
 from portal.models.base import utcnow
 from portal.models.outbox import OutboundMessage
 from portal.models.types import UTCDateTime
-from portal.models.users import PERMISSION_GRANTS, User
+from portal.models.users import User
 from portal.permissions import PERMISSIONS
 
 Money = Numeric(12, 2)
@@ -120,6 +121,11 @@ class Supplier(db.Model):
     lead_time_days: Mapped[int] = mapped_column(default=3)
     min_order_value: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The language orders reach the supplier in (e-mail and PDF); Brazilian suppliers by default.
+    language: Mapped[str] = mapped_column(String(10), default="pt_BR", server_default="pt_BR")
+    # Who receives orders there ("A/C" on the order), and the agreed payment terms.
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    payment_terms: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     def __str__(self) -> str:
@@ -168,8 +174,9 @@ class SupplyItem(db.Model):
 
 
 # Reorder suggestions: items whose stock is at most a bound above their reorder point, as a
-# range of this index (services.supplies._suggestion_select), not a scan of every item.  Not
-# led by "active": the item list's "active by name" must keep ix_supply_item_active_name.
+# range of this index (services.supplies.suggestions._suggestion_select), not a scan of every
+# item.  Not led by "active": the item list's "active by name" must keep
+# ix_supply_item_active_name.
 Index("ix_supply_item_margin", SupplyItem.on_hand - SupplyItem.reorder_point)
 
 
@@ -276,6 +283,10 @@ class PurchaseOrder(db.Model):
     cancelled_reason: Mapped[str | None] = mapped_column(String(500))
     cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Approved beyond the month's budget: why (asked of the approver, shown on the order).
+    over_budget_reason: Mapped[str | None] = mapped_column(String(500))
+    # Approved by the approval band's automatic rule (small amount within budget), not a person.
+    auto_approved: Mapped[bool] = mapped_column(default=False, server_default=false())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_message.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -465,8 +476,12 @@ class Receipt(db.Model):
 class ApprovalRule(db.Model):
     """An amount band: orders up to ``max_amount`` (None: any amount) in a category (None: all).
 
+    ``approver_role``: who approves orders in this band ("office_manager", or "director" for the
+    bands above the managers' limit; see services.supplies.chain).
     ``allow_delegate``: a delegate may approve orders in this band while the manager is away;
     otherwise only an office manager may.
+    ``auto_approve``: orders in this band that stay within their category's monthly budget are
+    approved on submission, without a person.
     """
 
     __tablename__ = "approval_rule"
@@ -477,6 +492,10 @@ class ApprovalRule(db.Model):
     )
     max_amount: Mapped[Decimal | None] = mapped_column(Money)
     allow_delegate: Mapped[bool] = mapped_column(default=True)
+    approver_role: Mapped[str] = mapped_column(
+        String(32), default="office_manager", server_default="office_manager"
+    )
+    auto_approve: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     category: Mapped[SupplyCategory | None] = relationship(lazy="joined")
 
@@ -549,13 +568,14 @@ def _active_delegation_statement():
     )
 
 
-def _delegated_permissions(user: User) -> tuple[str, ...]:
+def delegated_permissions(user: User) -> tuple[str, ...]:
     """Let a delegate pass ``@requires("purchase.approve")`` while the delegation is active.
 
     Which orders they may approve (bands, limits, never their own) is decided by the service.
-    It runs whenever a user's permissions are first needed in a request, so it stays cheap:
-    no query for people who approve anyway or who can never be delegates (one indexed lookup,
-    statement built once, for back office).
+    The supplies area's ``register(app)`` adds it to ``PERMISSION_GRANTS``.  It runs whenever a
+    user's permissions are first needed in a request, so it stays cheap: no query for people who
+    approve anyway or who can never be delegates (one indexed lookup, statement built once, for
+    back office).
     """
     roles = user.roles
     if user.id is None or not DELEGATE_ROLES.intersection(roles):
@@ -566,11 +586,3 @@ def _delegated_permissions(user: User) -> tuple[str, ...]:
         _active_delegation_statement(), {"user_id": user.id, "today": local_today()}
     )
     return ("purchase.approve", "supplies.view") if found else ()
-
-
-def _register_grant() -> None:
-    if _delegated_permissions not in PERMISSION_GRANTS:
-        PERMISSION_GRANTS.append(_delegated_permissions)
-
-
-_register_grant()

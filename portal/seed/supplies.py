@@ -40,6 +40,15 @@ SUPPLIERS = [
     ("Café Bom Dia Distribuidora", "pedidos@cafebomdia.example.com", "+551140028922", 3, "100.00"),
     ("Limpa Tudo Atacado", "comercial@limpatudo.example.com", "+551125256060", 5, "200.00"),
 ]
+# Who receives orders at each supplier, and the agreed payment terms (same order as SUPPLIERS).
+SUPPLIER_TERMS = [
+    ("Regina Alves (televendas)", "Boleto 28 dias"),
+    ("Carlos Menezes", "Boleto 30/60 dias"),
+    ("Dona Sônia", "Pix na entrega"),
+    ("Fernando Luz", "Boleto 21 dias"),
+]
+# The director / owner: approves above the office manager's limit and what nobody else can.
+DIRECTOR = ("director@example.com", "Helena Prado", "Administração", "Diretora / sócia")
 
 # sku, name, category, unit, pack, supplier index, cost, reorder point, par, location, weekly use
 # fmt: off
@@ -98,12 +107,24 @@ def seed(ctx) -> None:
         Supplier(name=n, order_email=e, phone=p, lead_time_days=lt, min_order_value=Decimal(m))
         for n, e, p, lt, m in SUPPLIERS
     ]
+    for supplier, (contact, terms) in zip(suppliers, SUPPLIER_TERMS, strict=True):
+        supplier.contact_name, supplier.payment_terms = contact, terms
     db.session.add_all(suppliers)
     db.session.flush()
+    _director(ctx, manager)
     db.session.add_all(
         [
+            # Small orders within budget approve themselves; up to R$ 500 a delegate may stand
+            # in; up to R$ 1.500 the office manager; above, the director.
+            ApprovalRule(category_id=None, max_amount=Decimal("60.00"), auto_approve=True),
             ApprovalRule(category_id=None, max_amount=Decimal("500.00"), allow_delegate=True),
-            ApprovalRule(category_id=None, max_amount=None, allow_delegate=False),
+            ApprovalRule(category_id=None, max_amount=Decimal("1500.00"), allow_delegate=False),
+            ApprovalRule(
+                category_id=None,
+                max_amount=None,
+                allow_delegate=False,
+                approver_role="director",
+            ),
             ApprovalRule(
                 category_id=categories["Toner e cartuchos"].id,
                 max_amount=Decimal("1000.00"),
@@ -140,6 +161,25 @@ def seed(ctx) -> None:
     from portal.services.supplies import refresh_daily_use
 
     refresh_daily_use()
+
+
+def _director(ctx, manager) -> None:
+    from portal.services import users
+
+    email, name, _dept, title = DIRECTOR
+    director = users.create_user(
+        actor=None,
+        email=email,
+        name=name,
+        roles=["director", "staff"],
+        password=ctx.password,
+        must_change_password=False,
+        department=getattr(manager, "department", None),
+        job_title=title,
+        check_strength=False,
+    )
+    ctx.users["director"] = director
+    ctx.people.append(director)
 
 
 def _movements(items, usage, rng, back_office, others) -> None:

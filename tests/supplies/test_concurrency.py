@@ -40,7 +40,9 @@ def test_concurrent_approvals_have_one_winner(app, make_user, back_office, make_
                     target = db.session.get(PurchaseOrder, order_id)
                     _ = target.lines, target.supplier, target.requester
                     barrier.wait()
-                    supplies.approve_order(target, approver=user, seen_version=version)
+                    supplies.approve_order(
+                        target, approver=user, seen_version=version, budget_reason="race"
+                    )
                     db.session.commit()
                     results[user_id] = "won"
                 except Conflict as error:

@@ -70,7 +70,7 @@ def test_suggestion_to_supplier_email(
 
     page.goto(page.url.replace("/supplies/approvals", "") + "/supplies/orders")
     page.click(f"text={number}")
-    page.wait_for_selector("#order-submission:has-text('E-mailed to')", timeout=10_000)
+    page.wait_for_selector("#order-submission:has-text('by e-mail to')", timeout=10_000)
     page.screenshot(path=f"{SHOTS}/order.png", full_page=True)
     page.goto("/")
     page.screenshot(path=f"{SHOTS}/dashboard.png", full_page=True)

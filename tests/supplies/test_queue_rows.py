@@ -63,8 +63,8 @@ ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;"
 def test_queue_and_suggestions_escape_names(
     app, client, login_as, manager, make_user, catalogue, make_order
 ):
-    """The rows are written in Python (portal/blueprints/supplies/rows.py): every name from the
-    data comes out escaped, in both lists."""
+    """The rows are Jinja partials (supplies/_partials/_queue_row.html, _suggestion_row.html):
+    every name from the data comes out escaped, in both lists."""
     from portal.extensions import db
 
     requester = make_user(roles=["back_office", "staff"], name=f"Req {HOSTILE}")

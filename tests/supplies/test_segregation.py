@@ -98,7 +98,7 @@ def test_approver_composes_submits_and_approves_over_http(
     assert "Lines changed by" in page and "Marcos Oliveira" in page
     queue = client.get("/supplies/approvals").get_data(as_text=True)
     assert f'id="approve-{order.id}"' not in queue
-    assert "You changed this order" in queue
+    assert "you changed its lines" in queue
     resp = client.post(f"/supplies/orders/{order.id}/approve", data={"version": order.version})
     assert resp.status_code == 403
     assert "changed its lines" in resp.get_data(as_text=True)

@@ -230,7 +230,7 @@ def test_item_form_validates_next_to_the_field(app, client, login_as, back_offic
         data={"sku": "PAP-A4", "name": "Dup", "category_id": catalogue["paper"].id},
     )
     assert resp.status_code == 422
-    assert 'id="f-sku-error"' in resp.get_data(as_text=True)
+    assert 'id="sku-error"' in resp.get_data(as_text=True)
     resp = client.post(
         "/supplies/items",
         data={

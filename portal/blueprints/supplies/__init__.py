@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal import ui
+from portal.models import users
+from portal.models.supplies import delegated_permissions
 
 bp = Blueprint("supplies", __name__, url_prefix="/supplies")
 
@@ -35,6 +37,9 @@ def register(app: Flask) -> None:
         ("supplies.delegation", _l("Approval delegations")),
     ):
         registry.notification_kind(kind, label)
+    # A delegate holds purchase.approve while their manager is away (one process-wide list).
+    if delegated_permissions not in users.PERMISSION_GRANTS:
+        users.PERMISSION_GRANTS.append(delegated_permissions)
     jobs = "worker.jobs.supplies"
     registry.periodic_job("supplies-escalate", f"{jobs}.escalate_waiting_orders", interval=3600)
     registry.periodic_job("supplies-low-stock", f"{jobs}.notify_low_stock", interval=3600)
@@ -154,7 +159,7 @@ def group_symbol(locale: str) -> str:
 def qty(value: int | None) -> str:
     """A whole quantity with the locale's digit grouping (1.234 in pt_BR), like ``number``
     for integers without Babel's decimal machinery: lists show two quantities a row."""
-    from portal.blueprints.supplies.rows import grouped_int
+    from portal.blueprints.supplies.views.common import grouped_int
 
     return grouped_int(group_symbol(str(get_locale() or "en")))(value)
 
