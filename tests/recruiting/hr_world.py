@@ -11,6 +11,7 @@ import io
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -45,6 +46,15 @@ SENTINELS = {
     "employee e-mail": "sntl.employee.4821@example.org",
     "employee phone": "+5511912344821",
     "CV file content": "SntlCvFileBody4821",
+    # people: the employee record's HR-only fields, discipline, documents
+    "employee CPF": "52998224725",
+    "employee CPF (formatted)": "529.982.247-25",
+    "employee salary": "48,213.77",
+    "salary history": "SntlSalaryOld4821",
+    "employee address": "SntlAddress4821",
+    "emergency contact": "SntlEmergency4821",
+    "warning facts": "SntlWarningFacts4821",
+    "employee document content": "SntlDocumentBody4821",
 }
 
 CV_TEXT = f"""Sentinel Candidate
@@ -81,6 +91,19 @@ INVALID = {
     "min_score": "abc",
     "start_date": "yesterday",
     "form_token": "!!",
+    "cpf": "123.456.789-00",
+    "level": "bogus",
+    "facts": "x",
+    "occurred_on": "nope",
+    "suspension_days": "-1",
+    "notice_on": "nope",
+    "last_day": "nope",
+    "answer": "maybe",
+    "held_on": "nope",
+    "validity_months": "0",
+    "contract_type": "freela",
+    "salary": "-5",
+    "password": "x",
 }
 
 
@@ -146,6 +169,45 @@ VALID: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
     },
     "recruiting.slots": lambda s, n: {"start": local_time(n), "duration": "30"},
     "recruiting.book": lambda s, n: {"slot": str(s["slot_id"])},
+    # people (people.update replaces the sentinels: it runs last, see RUN_LAST)
+    "people.index": lambda s, n: {"q": "sentinel"},
+    "people.employees": lambda s, n: {"q": "sentinel", "status": "active"},
+    "people.create": lambda s, n: {
+        "name": f"New Employee {n}",
+        "position": "Analyst",
+        "contract_type": "clt",
+        "start_date": "2030-01-02",
+    },
+    "people.update": lambda s, n: {
+        "name": "Sentinel Candidate",
+        "position": "Analyst",
+        "contract_type": "clt",
+        "start_date": "2030-01-02",
+        "cpf": "111.444.777-35",
+        "salary": "1000.00",
+    },
+    "people.upload_document": lambda s, n: {},
+    "people.create_account": lambda s, n: {"email": f"account{n}@priv.test"},
+    "people.start_onboarding": lambda s, n: {},
+    "people.task": lambda s, n: {"done": "1"},
+    "people.acknowledge": lambda s, n: {"answer": "agree"},
+    "people.refusal": lambda s, n: {"witness": "Wanda Witness"},
+    "people.welcome": lambda s, n: {"password": "Quarto-Azul-Mesa-77"},
+    "people.create_warning": lambda s, n: {
+        "level": "verbal",
+        "occurred_on": "2025-01-02",
+        "facts": "Late three times this week.",
+    },
+    "people.terminate": lambda s, n: {
+        "reason": "resignation",
+        "notice_on": "2030-02-01",
+        "last_day": "2030-03-01",
+    },
+    "people.export": lambda s, n: {},
+    "people.anonymise": lambda s, n: {},
+    "people.create_course": lambda s, n: {"title": f"Course {n}", "validity_months": "12"},
+    "people.add_session": lambda s, n: {"held_on": "2030-01-10", "place": "Room 2"},
+    "people.attendance": lambda s, n: {"attended": "1"},
 }
 
 
@@ -269,10 +331,17 @@ def hr_world_fixture(app, make_user, monkeypatch):
             name="Sentinel Candidate",
             email=SENTINELS["employee e-mail"],
             phone=SENTINELS["employee phone"],
+            cpf=SENTINELS["employee CPF"],
+            address=SENTINELS["employee address"],
+            emergency_contact=SENTINELS["emergency contact"],
+            salary=Decimal("48213.77"),
             position="Analyst",
             start_date=date(2030, 1, 2),
+            search_key="sentinel candidate analyst",
         )
         db.session.add(employee)
+        db.session.flush()
+        people_world = _people_world(employee, hr)
         db.session.commit()
         return {
             "hr_id": hr.id,
@@ -285,7 +354,78 @@ def hr_world_fixture(app, make_user, monkeypatch):
             "batch": cv.batch,
             "employee_id": employee.id,
             "slot_id": slot.id,
+            **people_world,
         }
+
+
+PEOPLE_DOCUMENT = f"%PDF-1.4\n{SENTINELS['employee document content']}\n%%EOF\n".encode()
+
+
+def _people_world(employee, hr) -> dict[str, int]:
+    """The employee's history, document, onboarding step, warning and training: sentinels."""
+    from portal.models.people import (
+        Attendance,
+        ChecklistTask,
+        Course,
+        DisciplinaryWarning,
+        EmployeeChange,
+        EmployeeDocument,
+        TrainingSession,
+    )
+    from portal.services.people import records
+
+    db.session.add(
+        EmployeeChange(
+            employee_id=employee.id,
+            field="salary",
+            old_value=SENTINELS["salary history"],
+            new_value="48213.77",
+            effective_on=date(2030, 1, 2),
+            actor_id=hr.id,
+        )
+    )
+    stored = f"{uuid4().hex}.pdf"
+    (records.document_dir() / stored).write_bytes(PEOPLE_DOCUMENT)
+    document = EmployeeDocument(
+        employee_id=employee.id,
+        stored_name=stored,
+        original_name="contract.pdf",
+        kind="pdf",
+        content_type="application/pdf",
+        size=len(PEOPLE_DOCUMENT),
+        sha256=hashlib.sha256(PEOPLE_DOCUMENT).hexdigest(),
+        uploaded_by_id=hr.id,
+    )
+    task = ChecklistTask(
+        employee_id=employee.id,
+        kind="onboarding",
+        title="Badge",
+        assignee_id=hr.id,
+        due_on=date(2030, 1, 2),
+    )
+    warning = DisciplinaryWarning(
+        employee_id=employee.id,
+        level="written",
+        facts=SENTINELS["warning facts"],
+        occurred_on=date(2029, 12, 1),
+        issued_by_id=hr.id,
+    )
+    course = Course(title="Fire brigade", mandatory=True, validity_months=12)
+    db.session.add_all([document, task, warning, course])
+    db.session.flush()
+    session = TrainingSession(course_id=course.id, held_on=date(2029, 11, 1), place="Room 1")
+    db.session.add(session)
+    db.session.flush()
+    attendance = Attendance(session_id=session.id, employee_id=employee.id)
+    db.session.add(attendance)
+    db.session.flush()
+    return {
+        "document_id": document.id,
+        "task_id": task.id,
+        "warning_id": warning.id,
+        "course_id": course.id,
+        "attendance_id": attendance.id,
+    }
 
 
 def booking_token(world: dict[str, Any]) -> str:
@@ -305,9 +445,9 @@ def booking_token(world: dict[str, Any]) -> str:
     return token
 
 
-# Valid input here closes the application; walked last so that the other routes' valid input
-# still meets an open one.
-RUN_LAST = ("recruiting.hire",)
+# Valid input here closes the application (or the employee record, or replaces its sentinels);
+# walked last so that the other routes' valid input still meets an open one.
+RUN_LAST = ("recruiting.hire", "people.terminate", "people.anonymise", "people.update")
 
 
 def area_routes(app):

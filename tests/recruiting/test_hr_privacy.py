@@ -44,6 +44,10 @@ def test_the_sentinels_are_where_hr_sees_them(app, client, hr_world):
         f"/recruiting/applications/{hr_world['application_id']}",
         "/recruiting/employees",
         f"/recruiting/cvs/{hr_world['cv_id']}",
+        f"/people/employees/{hr_world['employee_id']}",
+        f"/people/employees/{hr_world['employee_id']}/edit",
+        f"/people/employees/{hr_world['employee_id']}/documents/{hr_world['document_id']}",
+        f"/people/warnings/{hr_world['warning_id']}",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -298,12 +298,15 @@ def test_same_email_is_flagged_as_duplicate_then_merged(
     login_as(hr)
     opening_id = opening.id
     for _ in range(2):
-        client.post(
+        response = client.post(
             f"/recruiting/openings/{opening_id}/upload",
             data={"files": [(io.BytesIO(make_pdf(CV_PT)), "mariana.pdf")]},
             content_type="multipart/form-data",
         )
-        run_jobs()
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        assert run_jobs() == 1  # this upload's job, and nothing left from an earlier test
+    states = [(c.id, c.status, c.error) for c in db.session.scalars(select(CVFile))]
+    assert [state for _id, state, _error in states] == ["scored", "scored"], states
     first, second = db.session.scalars(select(Application).order_by(Application.id)).all()
     assert first.duplicate_state is None
     assert second.duplicate_state == "possible"

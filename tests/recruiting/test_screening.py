@@ -299,7 +299,7 @@ def test_dashboard_cards(client, login_as, hr, opening, three):
     login_as(hr)
     page = client.get("/").get_data(as_text=True)
     assert 'id="card-recruiting-open"' in page
-    assert 'id="card-recruiting-funnel"' in page
+    assert 'id="card-reports-funnel"' in page  # the funnel chart, from the reports area
     assert 'id="card-recruiting-screen"' in page
 
 
@@ -455,3 +455,89 @@ def test_years_of_experience_use_the_languages_decimal_sign(
     assert f"{years.replace('.', ',')} anos de experiência" in portuguese
     detail = client.get(f"/recruiting/applications/{row.id}").get_data(as_text=True)
     assert f"Cerca de {years.replace('.', ',')} anos" in detail
+
+
+# --- one copy of the row, the badge and the evidence, escaped ---------------------------------
+
+HOSTILE_NAME = 'Ana <img src=x onerror="alert(1)"> & Co'
+HOSTILE_CV = (
+    "Experience\n2015 - 2024: Excel <script>alert('cv')</script> planilhas & macros\n"
+    'Contas a pagar "><svg onload=alert(2)>\nSQL'
+)
+
+
+def test_hostile_name_and_cv_quote_are_escaped_in_the_list_and_the_detail(
+    client, login_as, hr, opening, add_application, rendered_templates
+):
+    """The ranked list (page and htmx fragment) and the application page print the same
+    partials (recruiting/_partials/_application.html) with autoescaping: nothing a candidate
+    typed in a name or a CV becomes markup, in either place."""
+    application = add_application(HOSTILE_CV, name=HOSTILE_NAME, email="ana@example.com")
+    app_id, score = application.id, application.score
+    login_as(hr)
+    url = f"/recruiting/openings/{opening.id}"
+    pages = {
+        "recruiting/opening.html": client.get(url).get_data(as_text=True),
+        "recruiting/_partials/_ranked.html": client.get(
+            url, headers={"HX-Request": "true"}
+        ).get_data(as_text=True),
+        "recruiting/application.html": client.get(f"/recruiting/applications/{app_id}").get_data(
+            as_text=True
+        ),
+    }
+    assert rendered_templates == list(pages)  # which template answered each request
+    escaped_name = "Ana &lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; Co"
+    tone = "high" if score >= 70 else ("mid" if score >= 40 else "low")
+    for template, body in pages.items():
+        assert "<img src" not in body and "<script>alert" not in body, template
+        assert "<svg onload" not in body, template
+        assert escaped_name in body, template
+        assert "&lt;script&gt;alert(&#39;cv&#39;)&lt;/script&gt;" in body, template
+        assert "&#34;&gt;&lt;svg onload=alert(2)&gt;" in body, template
+        # the same score badge (one colour rule) and the same evidence items in both places
+        assert f'<span class="score score-{tone}" title="Score">{score}</span>' in body, template
+        assert "<strong>✓ Excel</strong>" in body, template
+        assert "<strong>✗ Conciliação bancária</strong> — not found in the CV" in body, template
+        assert '<span class="chip">SQL ×1</span>' in body, template
+    # only the page of one application lists the nice-to-haves it did not find
+    assert "SAP — not found" in pages["recruiting/application.html"]
+    assert "SAP — not found" not in pages["recruiting/opening.html"]
+
+    rendered_templates.clear()
+    blind = client.get(f"/recruiting/applications/{app_id}", query_string={"blind": "1"})
+    assert rendered_templates == ["recruiting/application.html"]
+    body = blind.get_data(as_text=True)
+    assert "onerror" not in body and "Ana &lt;img" not in body
+    assert f"Candidate #{app_id}" in body
+    assert "&lt;script&gt;alert(&#39;cv&#39;)&lt;/script&gt;" in body
+
+
+def test_score_tone_is_one_rule():
+    from portal.services.recruiting import scoring
+
+    assert [scoring.score_tone(s) for s in (0, 39, 40, 69, 70, 100)] == [
+        "low",
+        "low",
+        "mid",
+        "mid",
+        "high",
+        "high",
+    ]
+
+
+def test_no_html_is_built_in_the_recruiting_python():
+    """Rows, badges and evidence are Jinja partials: no markup in the area's Python, and no
+    template switches autoescaping off."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "portal"
+    python = [
+        *(root / "services" / "recruiting").glob("*.py"),
+        *(root / "blueprints" / "recruiting").rglob("*.py"),
+    ]
+    for path in python:
+        text = path.read_text()
+        for needle in ("Markup(", "<li", "<span", "<ul", "<td", "<strong"):
+            assert needle not in text, (path.name, needle)
+    for path in (root / "templates" / "recruiting").rglob("*.html"):
+        assert "autoescape false" not in path.read_text(), path.name

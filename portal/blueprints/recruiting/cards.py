@@ -1,4 +1,7 @@
-"""HR dashboard cards: open openings, applications to screen, interviews this week, funnel."""
+"""HR dashboard cards: open openings, applications to screen, interviews this week.
+
+The hiring funnel is a chart card of the reports area (``reports-funnel``).
+"""
 
 from __future__ import annotations
 
@@ -47,26 +50,8 @@ def interviews_this_week(user: Any) -> dict[str, Any]:
     )
 
 
-def funnel(user: Any) -> dict[str, Any]:
-    opening = recruiting.busiest_open_opening()
-    if opening is None:
-        return _card(title=_("Hiring funnel"), hint=_("No open opening yet."))
-    pairs = recruiting.funnel(opening)
-    return _card(
-        title=_("Hiring funnel"),
-        hint=opening.title,
-        url=url_for("recruiting.opening", opening_id=opening.id),
-        chart={
-            "label": _("Applications per stage for %(title)s", title=opening.title),
-            "values": [v for _label, v in pairs],
-            "pairs": pairs,
-        },
-    )
-
-
 def register(registry: ui.Registry) -> None:
     """Add the HR cards to the dashboard (called by the area's ``register``)."""
     registry.card("recruiting-open", open_openings, "hr.candidates.view", order=400)
     registry.card("recruiting-screen", to_screen, "hr.candidates.view", order=401)
     registry.card("recruiting-week", interviews_this_week, "hr.interviews.schedule", order=402)
-    registry.card("recruiting-funnel", funnel, "hr.candidates.view", order=403)

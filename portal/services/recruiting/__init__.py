@@ -85,19 +85,23 @@ from portal.services.recruiting.retention import (
     retention_days,
 )
 from portal.services.recruiting.screening import (
+    Evidence,
     OpeningHeader,
     RankedRow,
+    application_row,
     bulk_reject,
     ranked_page,
     ranked_rows,
     ranked_texts,
     stage_labels,
+    stage_tone,
 )
 
 __all__ = [
     "_send_invitations",
     "add_candidate",
     "add_slot",
+    "application_row",
     "AlreadySubmitted",
     "blind_view",
     "book_slot",
@@ -119,6 +123,7 @@ __all__ = [
     "DEFAULT_DAILY_FILES",
     "DEFAULT_DAILY_MB",
     "DEFAULT_RETENTION_DAYS",
+    "Evidence",
     "fail_cv",
     "files",
     "find_duplicate",
@@ -162,6 +167,7 @@ __all__ = [
     "set_working_hours",
     "STAGE_LABELS",
     "stage_labels",
+    "stage_tone",
     "stuck_cvs",
     "submitted_result",
     "timeline",

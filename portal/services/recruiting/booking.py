@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from portal.config import public_url
 from portal.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -96,7 +97,9 @@ def create_booking_link(application: Application, *, actor: User) -> str:
         {
             "name": candidate.name,
             "opening": application.opening.title,
-            "link": url_for("recruiting.book", token=token),
+            # Built on the address candidates reach, not the internal portal's.
+            "link": public_url(current_app.config) + url_for("recruiting.book", token=token),
+            "to_candidate": True,
             "days": days,
         },
         dedupe_key=f"recruiting:booking:{row.id}",

@@ -1,4 +1,8 @@
-"""Hiring: an application becomes an employee record."""
+"""Hiring: an application becomes an employee record (``portal.models.people.Employee``).
+
+Everything recruiting knows is copied over (name, e-mail, phone, position, department); the
+people area then offers HR to open the portal account (an e-mailed invitation).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from portal.errors import Conflict, InvalidTransition
 from portal.extensions import db
 from portal.models import User
-from portal.models.recruiting import HIRED, REJECTED, WITHDRAWN, Application, Employee
+from portal.models.people import Employee
+from portal.models.recruiting import HIRED, REJECTED, WITHDRAWN, Application
 from portal.services import audit
+from portal.services.people.records import refresh_search_key
 from portal.services.recruiting.applications import STAGE_LABELS, record_event
 
 
@@ -38,6 +44,8 @@ def hire(
         department_id=application.opening.department_id,
         start_date=start_date,
     )
+    employee.department = application.opening.department
+    refresh_search_key(employee)
     db.session.add(employee)
     old = application.stage
     application.stage = HIRED
@@ -52,4 +60,9 @@ def hire(
 
 
 def list_employees() -> Select:
-    return select(Employee).order_by(Employee.start_date.desc(), Employee.id.desc())
+    """The people hired, newest first (records anonymised under LGPD are left out)."""
+    return (
+        select(Employee)
+        .where(Employee.anonymised_at.is_(None))
+        .order_by(Employee.start_date.desc(), Employee.id.desc())
+    )

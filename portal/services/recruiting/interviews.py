@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import select, update
 
+from portal import formatting
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -32,11 +33,8 @@ from portal.models.recruiting import (
     WorkingHours,
     interview_interviewer,
 )
-from portal.services import audit, notifications, outbox
+from portal.services import audit, company, notifications, outbox
 from portal.services.recruiting.applications import STAGE_LABELS, local_tz, record_event
-
-notifications.register_kind("recruiting.interview", _l("Interviews I take part in"))
-
 
 CRITERIA = {
     "technical": _l("Technical skills"),
@@ -158,7 +156,8 @@ def schedule_interview(
             person,
             "recruiting.interview",
             interview,
-            text=lambda: _("Interview with %(name)s scheduled.", name=application.candidate.name),
+            _l("Interview with %(name)s scheduled for %(start)s."),
+            {"name": application.candidate.name, "start": start},
             url=url,
             email=False,
             dedupe_key=f"recruiting:interview:{interview.id}:notify:{person.id}",
@@ -251,10 +250,38 @@ def _recipients(interview: Interview) -> list[tuple[str, str, str]]:
     return out
 
 
-def build_ics(interview: Interview, method: str, *, stamp: datetime) -> bytes:
-    """An iTIP message (RFC 5546) for the interview; times in the portal's time zone."""
-    tz = local_tz()
+def _summary(interview: Interview, *, for_candidate: bool) -> str:
+    """The calendar entry's title in the current locale: the candidate sees the company."""
     application = interview.application
+    if for_candidate:
+        return _(
+            "Interview for %(opening)s — %(company)s",
+            opening=application.opening.title,
+            company=company.display_name(),
+        )
+    return _(
+        "Interview: %(candidate)s — %(opening)s",
+        candidate=application.candidate.name,
+        opening=application.opening.title,
+    )
+
+
+def build_ics(
+    interview: Interview,
+    method: str,
+    *,
+    stamp: datetime,
+    locale: str | None = None,
+    for_candidate: bool = False,
+) -> bytes:
+    """An iTIP message (RFC 5546) for the interview; times in the portal's time zone.
+
+    The SUMMARY is written in ``locale`` (the recipient's); every recipient's copy has the same
+    UID and SEQUENCE, so calendars see one event.
+    """
+    tz = local_tz()
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        summary = _summary(interview, for_candidate=for_candidate)
     cal = Calendar()
     cal.add("prodid", "-//Back Office Portal//Recruiting//EN")
     cal.add("version", "2.0")
@@ -265,10 +292,7 @@ def build_ics(interview: Interview, method: str, *, stamp: datetime) -> bytes:
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", interview.start_at.astimezone(tz))
     event.add("dtend", interview.end_at.astimezone(tz))
-    event.add(
-        "summary",
-        f"Interview: {application.candidate.name} — {application.opening.title}",
-    )
+    event.add("summary", summary)
     if interview.location:
         event.add("location", interview.location)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
@@ -292,11 +316,13 @@ def build_ics(interview: Interview, method: str, *, stamp: datetime) -> bytes:
 def _send_invitations(interview: Interview, method: str) -> None:
     # DTSTAMP frozen now: a retry of the same outbox row sends the same bytes.
     stamp = utcnow().replace(microsecond=0)
-    ics = build_ics(interview, method, stamp=stamp)
     application = interview.application
+    candidate_email = application.candidate.email
     for email, name, locale in _recipients(interview):
+        to_candidate = email == candidate_email
+        ics = build_ics(interview, method, stamp=stamp, locale=locale, for_candidate=to_candidate)
         with force_locale(locale):
-            when = format_datetime(interview.start_at, "full")
+            when = formatting.format_datetime(interview.start_at, "when")
         outbox.queue_email(
             email,
             "recruiting_invitation",
@@ -308,6 +334,7 @@ def _send_invitations(interview: Interview, method: str) -> None:
                 "location": interview.location,
                 "method": method,
                 "updated": interview.sequence > 0,
+                "to_candidate": to_candidate,
             },
             dedupe_key=f"interview:{interview.id}:v{interview.sequence}:{method}:{email}",
             attachments=[outbox.Attachment("invite.ics", f"text/calendar; method={method}", ics)],
@@ -345,7 +372,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
         application = interview.application
         for email, name, locale in _recipients(interview):
             with force_locale(locale):
-                when = format_datetime(interview.start_at, "full")
+                when = formatting.format_datetime(interview.start_at, "when")
             outbox.queue_email(
                 email,
                 "recruiting_reminder",
@@ -355,6 +382,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
                     "candidate": application.candidate.name,
                     "when": when,
                     "location": interview.location,
+                    "to_candidate": email == application.candidate.email,
                 },
                 dedupe_key=f"interview:{interview.id}:v{interview.sequence}:reminder:{email}",
                 locale=locale,

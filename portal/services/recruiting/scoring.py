@@ -24,6 +24,8 @@ MUST_POINTS = 60
 NICE_POINTS = 25
 YEARS_POINTS = 15
 SNIPPET_RADIUS = 60
+HIGH_SCORE = 70  # and above: a strong match (green)
+MID_SCORE = 40  # and above: a partial match (amber); below: weak (red)
 
 
 # --- normalisation with a map back to the original text --------------------------------------
@@ -388,6 +390,13 @@ def score_cv(
         },
         "locale": detect_locale(text or "", doc.folded),
     }
+
+
+def score_tone(score: int) -> str:
+    """The one colour rule of a score: "high", "mid" or "low" (``.score-<tone>`` in the CSS)."""
+    if score >= HIGH_SCORE:
+        return "high"
+    return "mid" if score >= MID_SCORE else "low"
 
 
 def missing_key(names: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -12,7 +12,6 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from sqlalchemy import Select, bindparam, func, select
 
 from portal.errors import NotFound, ValidationError
@@ -30,7 +29,7 @@ from portal.models.recruiting import (
 from portal.pagination import ReadPage, last_page, paged
 from portal.services import outbox
 from portal.services.recruiting import scoring
-from portal.services.recruiting.applications import STAGE_LABELS, move_stage
+from portal.services.recruiting.applications import STAGE_LABELS, blind_view, move_stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,19 +165,35 @@ def ranked_page(
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a score: what the evidence list prints (``recruiting/_partials/_evidence.html``).
+
+    ``must``: (name, matched synonym or None when the name itself matched, CV snippet) per
+    must-have found; ``missing``: must-haves not found; ``nice``: (name, weight) per
+    nice-to-have found; ``nice_missing``: nice-to-haves not found (the detail page only).
+    """
+
+    must: Sequence[tuple[str, str | None, str]]
+    missing: Sequence[str]
+    nice: Sequence[tuple[str, Any]]
+    nice_missing: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RankedRow:
-    """One line of the ranked list, ready to print: no lookups or gettext left per row."""
+    """One application as the ranked list and the application page print it (values ready:
+    no lookups, gettext or number formatting left per row)."""
 
     id: int
     score: int
-    tone: str  # high | mid | low
+    tone: str  # high | mid | low (scoring.score_tone)
     name: str  # the candidate's name, or "Candidate #id" in blind review
     stage_label: str
     stage_tone: str
     final: bool
     duplicate: bool
     years: str  # "5.5 years of experience"
-    evidence: Markup  # the <ul class="evidence"> of matched, missing and nice-to-have items
+    evidence: Evidence
 
 
 def stage_labels() -> dict[str, str]:
@@ -186,9 +201,14 @@ def stage_labels() -> dict[str, str]:
     return _stage_labels(str(get_locale()))
 
 
-# The ranked page's fixed texts.  Catalogues do not change while the process runs, so each
-# language's texts are translated once per process instead of ~25 template gettext calls per
-# request (~6 µs each, a few percent of the page).
+@lru_cache(maxsize=16)
+def _stage_labels(locale: str) -> dict[str, str]:
+    return {k: str(v) for k, v in STAGE_LABELS.items()}
+
+
+# The ranked page's fixed texts (plain strings; the template escapes them).  Catalogues do not
+# change while the process runs, so each language's texts are translated once per process
+# instead of ~20 template gettext calls per request.
 _RANKED_TEXTS = {
     "upload_cvs": _l("Upload CVs"),
     "add_by_hand": _l("Add by hand"),
@@ -205,9 +225,6 @@ _RANKED_TEXTS = {
     "all_matched": _l("All matched"),
     "blind_review": _l("Blind review"),
     "filter": _l("Filter"),
-    "select": _l("Select"),
-    "score": _l("Score"),
-    "possible_duplicate": _l("Possible duplicate"),
     "reason": _l("Reason"),
     "reason_placeholder": _l("e.g. profile does not match"),
     "reject_selected": _l("Reject selected"),
@@ -216,125 +233,125 @@ _RANKED_TEXTS = {
 }
 
 
-class _Texts(dict):
+class _Texts(dict[str, str]):
     """A missing name is an error, not an empty label (Jinja would print nothing)."""
 
-    def __missing__(self, key: str) -> Markup:
+    def __missing__(self, key: str) -> str:
         raise RuntimeError(f"recruiting: no ranked-page text named {key!r}")
 
 
 @lru_cache(maxsize=16)
-def _stage_labels(locale: str) -> dict[str, str]:
-    return {k: str(v) for k, v in STAGE_LABELS.items()}
-
-
-@lru_cache(maxsize=16)
 def _ranked_texts(locale: str) -> _Texts:
-    return _Texts({k: Markup(escape(str(v))) for k, v in _RANKED_TEXTS.items()})
+    return _Texts({k: str(v) for k, v in _RANKED_TEXTS.items()})
 
 
-def ranked_texts() -> dict[str, Markup]:
-    """The ranked page's fixed texts in the current language, escaped (``t.name`` in its
-    templates)."""
+def ranked_texts() -> dict[str, str]:
+    """The ranked page's fixed texts in the current language (``t.name`` in its templates)."""
     return _ranked_texts(str(get_locale()))
 
 
-class _EvidenceHTML:
-    """Writes a row's evidence list from its ``rank_summary``.
+def stage_tone(stage: str) -> str:
+    """The badge tone of a stage: the one rule for the list and the application page."""
+    if stage == REJECTED:
+        return "danger"
+    if stage in ("offer", HIRED):
+        return "success"
+    return "info"
 
-    The markup of a requirement (matched, missing, the nice-to-have chips) depends only on the
-    opening's requirement names, which repeat on every row: each is escaped and formatted
-    once per page and reused; per row only the CV snippets are escaped.
-    """
 
-    def __init__(self) -> None:
-        self.t_as = str(escape(_("as “%(term)s”", term="\x00")))
-        self.t_missing = str(escape(_("not found in the CV")))
-        self.t_nice = str(escape(_("Nice-to-have:")))
-        self.heads: dict[tuple[str, str | None], str] = {}
-        self.missing: dict[str, str] = {}
-        self.nice: dict[tuple[tuple[str, Any], ...], str] = {}
+def summary_evidence(
+    summary: dict[str, Any], redact: Callable[[str], str] | None = None
+) -> Evidence:
+    """The evidence of a ranked row, from its compact ``rank_summary``; ``redact`` hides the
+    candidate in the snippets (blind review)."""
+    must = summary.get("must") or ()
+    if redact is not None:
+        must = [(name, matched, redact(snippet)) for name, matched, snippet in must]
+    return Evidence(must=must, missing=summary.get("missing") or (), nice=summary.get("nice") or ())
 
-    def head(self, name: str, matched: str | None) -> str:
-        key = (name, matched)
-        out = self.heads.get(key)
-        if out is None:
-            out = f'<li class="ev-ok"><strong>✓ {escape(name)}</strong>'
-            if matched:
-                as_ = self.t_as.replace("\x00", str(escape(matched)))
-                out += f' <span class="muted">({as_})</span>'
-            self.heads[key] = out
-        return out
 
-    def __call__(self, summary: dict[str, Any], snippets: Sequence[str] | None = None) -> Markup:
-        """``snippets`` replaces the summary's own (blind review passes redacted ones)."""
-        parts = ['<ul class="evidence">']
-        must = summary.get("must") or ()
-        for i, (name, matched, snippet) in enumerate(must):
-            if snippets is not None:
-                snippet = snippets[i]
-            parts.append(self.head(name, matched))
-            if snippet:
-                parts.append(f" — <q>{escape(snippet)}</q>")
-            parts.append("</li>")
-        for name in summary.get("missing") or ():
-            out = self.missing.get(name)
-            if out is None:
-                out = self.missing[name] = (
-                    f'<li class="ev-missing"><strong>✗ {escape(name)}</strong>'
-                    f" — {self.t_missing}</li>"
-                )
-            parts.append(out)
-        nice = summary.get("nice")
-        if nice:
-            key = tuple((n, w) for n, w in nice)
-            out = self.nice.get(key)
-            if out is None:
-                chips = "".join(
-                    f'<span class="chip">{escape(n)} ×{escape(w)}</span>' for n, w in key
-                )
-                out = self.nice[key] = f'<li class="ev-nice">{self.t_nice} {chips}</li>'
-            parts.append(out)
-        parts.append("</ul>")
-        return Markup("".join(parts))
+def detail_evidence(evidence: dict[str, Any]) -> Evidence:
+    """The evidence of the application page, from the full ``evidence`` (or ``blind_view``)."""
+    return Evidence(
+        must=[
+            (
+                m.get("name"),
+                m.get("matched") if m.get("matched") != m.get("name") else None,
+                m.get("snippet") or "",
+            )
+            for m in evidence.get("must") or ()
+        ],
+        missing=evidence.get("missing") or (),
+        nice=[(m.get("name"), m.get("weight", 1)) for m in evidence.get("nice") or ()],
+        nice_missing=evidence.get("nice_missing") or (),
+    )
+
+
+class _RowTexts:
+    """The per-row texts of one page, translated once (gettext with a placeholder)."""
+
+    def __init__(self, labels: dict[str, str] | None) -> None:
+        self.labels = labels or stage_labels()
+        self.years = _("%(years)s years of experience", years="\x00")
+        self.blind = _("Candidate #%(id)d", id=0).replace("0", "\x00")
+        self.decimal_sign = get_decimal_symbol(get_locale() or "en")  # 1.6 / 1,6 in pt_BR
+
+    def row(
+        self, *, id: int, score: int, stage: str, name: str, blind: bool, duplicate: bool,
+        years: Any, evidence: Evidence,
+    ) -> RankedRow:  # fmt: skip
+        return RankedRow(
+            id=id,
+            score=score,
+            tone=scoring.score_tone(score),
+            name=self.blind.replace("\x00", str(id)) if blind else name,
+            stage_label=self.labels[stage],
+            stage_tone=stage_tone(stage),
+            final=stage in FINAL_STAGES,
+            duplicate=duplicate,
+            years=self.years.replace("\x00", str(years or 0).replace(".", self.decimal_sign)),
+            evidence=evidence,
+        )
 
 
 def ranked_rows(
     applications: Sequence[Any], *, blind: bool, labels: dict[str, str] | None = None
 ) -> list[RankedRow]:
     """Prepare a page of ``ranked_page`` rows for printing (translations done once per page)."""
-    labels = labels or stage_labels()
-    # gettext once with a placeholder; each row fills in its value.
-    t_years = _("%(years)s years of experience", years="\x00")
-    t_blind = _("Candidate #%(id)d", id=0).replace("0", "\x00")
-    decimal_sign = get_decimal_symbol(get_locale() or "en")  # 1.6 in English, 1,6 in pt_BR
-    evidence = _EvidenceHTML()
+    texts = _RowTexts(labels)
     rows = []
     for a in applications:
-        summary = a.rank_summary or {}
-        name = a.name
-        snippets = None
-        if blind:
-            redact = scoring.redactor(name)
-            snippets = [redact(snippet) for _n, _m, snippet in summary.get("must") or ()]
-        stage = a.stage
         rows.append(
-            RankedRow(
+            texts.row(
                 id=a.id,
                 score=a.score,
-                tone="high" if a.score >= 70 else ("mid" if a.score >= 40 else "low"),
-                name=t_blind.replace("\x00", str(a.id)) if blind else name,
-                stage_label=labels[stage],
-                stage_tone="danger"
-                if stage == REJECTED
-                else ("success" if stage in ("offer", HIRED) else "info"),
-                final=stage in FINAL_STAGES,
+                stage=a.stage,
+                name=a.name,
+                blind=blind,
                 duplicate=a.duplicate_state == "possible",
-                years=t_years.replace("\x00", str(a.years).replace(".", decimal_sign)),
-                evidence=evidence(summary, snippets),
+                years=a.years,
+                evidence=summary_evidence(
+                    a.rank_summary or {}, scoring.redactor(a.name) if blind else None
+                ),
             )
         )
     return rows
+
+
+def application_row(application: Application, *, blind: bool) -> RankedRow:
+    """The application page's heading and evidence: the same row the ranked list prints, with
+    the full evidence (nice-to-haves not found included)."""
+    evidence = blind_view(application) if blind else (application.evidence or {})
+    return _RowTexts(None).row(
+        id=application.id,
+        score=application.score,
+        stage=application.stage,
+        name=application.candidate.name,
+        blind=blind,
+        duplicate=application.duplicate_state == "possible",
+        years=application.years,
+        evidence=detail_evidence(evidence),
+    )
 
 
 def bulk_reject(

@@ -4,21 +4,34 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import abort, flash, render_template, request, send_file, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField
 
 from portal import htmx
-from portal.blueprints.forms_util import attach_error
 from portal.blueprints.recruiting import bp, privacy
 from portal.blueprints.recruiting.forms import CandidateForm, HireForm, RescheduleForm, UploadForm
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.models.recruiting import STAGES, Application
 from portal.security import requires
 from portal.services import recruiting
 from portal.services.recruiting import files
-from portal.web import error_response
+from portal.web import error_response, unit_of_work
+
+
+class StageForm(FlaskForm):
+    """The application page's "Move to" panel (its inputs are written in application.html).
+
+    CSRF is checked for every POST by CSRFProtect; a refusal goes next to ``stage`` or
+    ``reason`` through ``unit_of_work``.
+    """
+
+    class Meta:
+        csrf = False
+
+    stage = StringField()
+    reason = StringField()
 
 
 @bp.get("/openings/<int:opening_id>/upload")
@@ -26,7 +39,20 @@ from portal.web import error_response
 def upload(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
     form = UploadForm(form_token=recruiting.new_form_token())
-    return render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
+    return _upload_page(opening, form)
+
+
+def _upload_page(opening, form: UploadForm, status_code: int = 200):
+    if not form.form_token.data:  # a fresh token for the next try
+        form.form_token.data = recruiting.new_form_token()
+    return htmx.render(
+        "recruiting/upload.html",
+        "recruiting/upload.html",
+        status_code=status_code,
+        form=form,
+        opening=opening,
+        quota=_quota(),
+    )
 
 
 def _quota() -> dict[str, float]:
@@ -49,23 +75,17 @@ def upload_post(opening_id: int):
     if form.validate_on_submit():
         uploads = [(f.filename, f.read()) for f in request.files.getlist("files") if f]
         try:
-            batch = recruiting.upload_cvs(opening, uploads, actor=current_user, token=token)
-        except recruiting.AlreadySubmitted:
-            db.session.rollback()  # a double click: show what the first submission made
+            with unit_of_work(form) as work:
+                batch = recruiting.upload_cvs(opening, uploads, actor=current_user, token=token)
+        except recruiting.AlreadySubmitted:  # a double click: show what the first one made
             batch = recruiting.submitted_result(token, kind="upload", actor=current_user)
             if batch:
                 return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
             form.form_errors.append(_("This form was already submitted."))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
         else:
-            db.session.commit()
-            return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
-    if not form.form_token.data:
-        form.form_token.data = recruiting.new_form_token()
-    page = render_template("recruiting/upload.html", form=form, opening=opening, quota=_quota())
-    return page, 422
+            if work.ok:
+                return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
+    return _upload_page(opening, form, 422)
 
 
 @bp.get("/batches/<batch>")
@@ -92,7 +112,14 @@ def batch(batch: str):
 def new_candidate(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
     form = CandidateForm(locale="pt_BR", form_token=recruiting.new_form_token())
-    return render_template("recruiting/candidate_form.html", form=form, opening=opening)
+    return _candidate_page(opening, form)
+
+
+def _candidate_page(opening, form: CandidateForm, status_code: int = 200):
+    if not form.form_token.data:  # a fresh token for the next try
+        form.form_token.data = recruiting.new_form_token()
+    page = "recruiting/candidate_form.html"
+    return htmx.render(page, page, status_code=status_code, form=form, opening=opening)
 
 
 @bp.post("/openings/<int:opening_id>/candidates/new")
@@ -103,32 +130,27 @@ def create_candidate(opening_id: int):
     token = form.form_token.data or None
     if form.validate_on_submit():
         try:
-            application = recruiting.add_candidate(
-                opening,
-                actor=current_user,
-                name=form.name.data,
-                email=form.email.data,
-                phone=form.phone.data,
-                cv_text=form.cv_text.data or "",
-                locale=form.locale.data,
-                token=token,
-            )
-        except recruiting.AlreadySubmitted:
-            db.session.rollback()  # a double click: go where the first submission went
+            with unit_of_work(form) as work:
+                application = recruiting.add_candidate(
+                    opening,
+                    actor=current_user,
+                    name=form.name.data,
+                    email=form.email.data,
+                    phone=form.phone.data,
+                    cv_text=form.cv_text.data or "",
+                    locale=form.locale.data,
+                    token=token,
+                )
+        except recruiting.AlreadySubmitted:  # a double click: go where the first one went
             added = recruiting.submitted_result(token, kind="candidate", actor=current_user)
             if added:
                 return htmx.redirect_to(application_url(int(added)))
             form.form_errors.append(_("This form was already submitted."))
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
         else:
-            db.session.commit()
-            flash(_("Candidate added (score %(score)d).", score=application.score), "success")
-            return htmx.redirect_to(application_url(application.id))
-    if not form.form_token.data:
-        form.form_token.data = recruiting.new_form_token()
-    return render_template("recruiting/candidate_form.html", form=form, opening=opening), 422
+            if work.ok:
+                flash(_("Candidate added (score %(score)d).", score=application.score), "success")
+                return htmx.redirect_to(application_url(application.id))
+    return _candidate_page(opening, form, 422)
 
 
 def application_url(application_id: int) -> str:
@@ -150,9 +172,10 @@ def _application_page(
     interviews = recruiting.interviews_of(application)
     ctx = {
         "application": application,
+        "row": recruiting.application_row(application, blind=blind),
         "opening": application.opening,
         "candidate": application.candidate,
-        "evidence": recruiting.blind_view(application) if blind else application.evidence,
+        "evidence": recruiting.blind_view(application) if blind else application.evidence or {},
         "blind": blind,
         "interviews": interviews,
         "scorecards": [c for i in interviews for c in i.scorecards],
@@ -166,7 +189,8 @@ def _application_page(
         "reschedule_form": RescheduleForm(),
         "token": forms.get("token"),
     }
-    return render_template("recruiting/application.html", **ctx), status_code
+    page = "recruiting/application.html"
+    return htmx.render(page, page, status_code=status_code, **ctx)
 
 
 @bp.get("/applications/<int:application_id>")
@@ -179,29 +203,28 @@ def application(application_id: int):
 @requires("hr.openings.manage")
 def stage(application_id: int):
     application = recruiting.get_application_or_404(application_id)
-    try:
+    form = StageForm()
+    with unit_of_work(form) as work:
         recruiting.move_stage(
             application,
-            stage=request.form.get("stage", ""),
+            stage=form.stage.data or "",
             actor=current_user,
-            reason=request.form.get("reason", ""),
+            reason=form.reason.data or "",
         )
-    except DomainError as error:
-        db.session.rollback()
-        application = recruiting.get_application_or_404(application_id)
-        return _application_page(application, 422, message=error.message)
-    db.session.commit()
-    return htmx.redirect_to(application_url(application.id))
+    if work.ok:
+        return htmx.redirect_to(application_url(application.id))
+    application = recruiting.get_application_or_404(application_id)  # as it was
+    return _application_page(application, 422, message=work.error.message)
 
 
 @bp.post("/applications/<int:application_id>/duplicate")
 @requires("hr.openings.manage")
 def duplicate(application_id: int):
     application = recruiting.get_application_or_404(application_id)
-    recruiting.resolve_duplicate(
-        application, action=request.form.get("action", ""), actor=current_user
-    )
-    db.session.commit()
+    with unit_of_work():  # a refusal answers with its status (the error handler)
+        recruiting.resolve_duplicate(
+            application, action=request.form.get("action", ""), actor=current_user
+        )
     return htmx.redirect_to(application_url(application.id))
 
 
@@ -212,24 +235,20 @@ def hire(application_id: int):
     form = HireForm()
     message = None
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             recruiting.hire(
                 application,
                 actor=current_user,
                 start_date=form.start_date.data,
                 position=form.position.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-            message = error.message
-        else:
-            db.session.commit()
+        if work.ok:
             flash(
                 _("%(name)s hired; the employee record is ready.", name=application.candidate.name),
                 "success",
             )
             return htmx.redirect_to(application_url(application.id))
+        message = work.error.message
     return _application_page(application, 422, message=message, hire_form=form)
 
 
@@ -237,8 +256,8 @@ def hire(application_id: int):
 @requires("hr.interviews.schedule")
 def booking_link(application_id: int):
     application = recruiting.get_application_or_404(application_id)
-    token = recruiting.create_booking_link(application, actor=current_user)
-    db.session.commit()
+    with unit_of_work():
+        token = recruiting.create_booking_link(application, actor=current_user)
     flash(_("Booking link sent to the candidate."), "success")
     return _application_page(application, token=token)
 
@@ -247,8 +266,8 @@ def booking_link(application_id: int):
 @requires("hr.candidates.view")
 def cv_download(cv_id: int):
     cv = recruiting.get_cv_or_404(cv_id)
-    recruiting.record_cv_view(cv, actor=current_user)
-    db.session.commit()
+    with unit_of_work():  # the view is audited before the file leaves
+        recruiting.record_cv_view(cv, actor=current_user)
     response = send_file(
         files.path_of(cv.stored_name),
         # the bare media type: Werkzeug adds "; charset=utf-8" to text/* itself (the stored

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import flash, render_template, request, url_for
+from flask import flash, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import htmx
-from portal.blueprints.forms_util import attach_error
 from portal.blueprints.recruiting import bp
 from portal.blueprints.recruiting.forms import SlotForm
-from portal.blueprints.recruiting.views.common import int_or_none, local_to_utc
+from portal.blueprints.recruiting.views.common import PlainForm, int_or_none, local_to_utc
 from portal.errors import DomainError
-from portal.extensions import db
 from portal.security import public, requires
 from portal.services import recruiting
+from portal.web import unit_of_work
 
 
 @bp.route("/openings/<int:opening_id>/slots", methods=["GET", "POST"])
@@ -29,24 +28,26 @@ def slots(opening_id: int):
     if request.method == "POST":
         if form.validate_on_submit():
             start = local_to_utc(form.start.data)
-            try:
+            with unit_of_work(form) as work:
                 recruiting.add_slot(
                     opening,
                     actor=current_user,
                     start=start,
                     end=start + timedelta(minutes=form.duration.data),
                 )
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash(_("Slot offered."), "success")
                 return htmx.redirect_to(url_for("recruiting.slots", opening_id=opening.id))
         status = 422
-    return render_template(
-        "recruiting/slots.html", form=form, opening=opening, slots=recruiting.list_slots(opening)
-    ), status
+    page = "recruiting/slots.html"
+    return htmx.render(
+        page,
+        page,
+        status_code=status,
+        form=form,
+        opening=opening,
+        slots=recruiting.list_slots(opening),
+    )
 
 
 @bp.route("/book/<token>", methods=["GET", "POST"])
@@ -60,31 +61,30 @@ def book(token: str):
 
 
 def _book(token: str):
+    page = "recruiting/book.html"
     try:
-        booking = recruiting.booking_for(token)
-    except DomainError as error:
-        db.session.rollback()
-        return render_template("recruiting/book.html", error=error.message, booking=None), (
-            410 if error.status_code == 409 else 404
-        )
-    application = booking.application
+        booking = recruiting.booking_for(token)  # reads only
+    except DomainError as error:  # unknown, used or expired link
+        status = 410 if error.status_code == 409 else 404
+        return htmx.render(page, page, status_code=status, error=error.message, booking=None)
     if request.method == "POST":
-        try:
+        with unit_of_work(PlainForm()) as work:
             interview = recruiting.book_slot(token, int_or_none(request.form.get("slot")) or 0)
-        except DomainError as error:
-            db.session.rollback()
-            booking = recruiting.booking_for(token)
-            return render_template(
-                "recruiting/book.html",
-                booking=booking,
-                slots=recruiting.list_slots(booking.application.opening, free_only=True),
-                error=error.message,
-            ), 409
-        db.session.commit()
-        return render_template("recruiting/book.html", booking=None, booked=interview, error=None)
-    return render_template(
-        "recruiting/book.html",
+        if work.ok:
+            return htmx.render(page, page, booking=None, booked=interview, error=None)
+        booking = recruiting.booking_for(token)  # as it is now (the slot may be gone)
+        return htmx.render(
+            page,
+            page,
+            status_code=409,
+            booking=booking,
+            slots=recruiting.list_slots(booking.application.opening, free_only=True),
+            error=work.error.message,
+        )
+    return htmx.render(
+        page,
+        page,
         booking=booking,
-        slots=recruiting.list_slots(application.opening, free_only=True),
+        slots=recruiting.list_slots(booking.application.opening, free_only=True),
         error=None,
     )

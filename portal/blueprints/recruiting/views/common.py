@@ -12,6 +12,15 @@ from portal.routing import parse_int
 from portal.services import recruiting
 
 
+class PlainForm:
+    """A form written by hand in its template (no WTForms fields: the hours table, the booking
+    page's slot choice, the ranked list's selection): what ``unit_of_work(form)`` needs to turn
+    a refusal into ``work.error`` instead of an error page. The view shows ``work.error``."""
+
+    def __init__(self) -> None:
+        self.form_errors: list[str] = []
+
+
 def local_to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=recruiting.local_tz()).astimezone(UTC)
 

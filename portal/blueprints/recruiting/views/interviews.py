@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, flash, render_template, request, url_for
+from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import htmx
-from portal.blueprints.forms_util import attach_error
 from portal.blueprints.recruiting import bp
 from portal.blueprints.recruiting.forms import InterviewForm, RescheduleForm, ScorecardForm
 from portal.blueprints.recruiting.views.applications import application_url
-from portal.blueprints.recruiting.views.common import active_people, int_or_none, local_to_utc
-from portal.errors import DomainError
+from portal.blueprints.recruiting.views.common import (
+    PlainForm,
+    active_people,
+    int_or_none,
+    local_to_utc,
+)
 from portal.extensions import db
 from portal.models import User
 from portal.models.recruiting import Application
 from portal.security import requires, signed_in
 from portal.services import recruiting
+from portal.web import unit_of_work
 
 
 def _interview_form_choices(form: InterviewForm, application: Application) -> None:
@@ -43,13 +47,16 @@ def _interview_page(application: Application, form: InterviewForm, status_code: 
     now = datetime.now(UTC)
     busy = recruiting.busy_slots(current_user, now, now + timedelta(days=14))
     hours = recruiting.working_hours_of(current_user)
-    return render_template(
-        "recruiting/interview_form.html",
+    page = "recruiting/interview_form.html"
+    return htmx.render(
+        page,
+        page,
+        status_code=status_code,
         form=form,
         application=application,
         busy=busy,
         hours=hours,
-    ), status_code
+    )
 
 
 @bp.post("/applications/<int:application_id>/interviews")
@@ -65,7 +72,7 @@ def create_interview(application_id: int):
                 select(User).where(User.id.in_([int(i) for i in form.interviewers.data or []]))
             )
         )
-        try:
+        with unit_of_work(form) as work:
             recruiting.schedule_interview(
                 application,
                 actor=current_user,
@@ -74,11 +81,7 @@ def create_interview(application_id: int):
                 interviewers=people,
                 location=form.location.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(_("Interview scheduled; invitations are on their way."), "success")
             return htmx.redirect_to(application_url(application.id))
     return _interview_page(application, form, 422)
@@ -91,18 +94,14 @@ def reschedule(interview_id: int):
     form = RescheduleForm()
     if form.validate_on_submit():
         start = local_to_utc(form.start.data)
-        try:
+        with unit_of_work(form) as work:
             recruiting.reschedule_interview(
                 interview,
                 actor=current_user,
                 start=start,
                 end=start + timedelta(minutes=form.duration.data),
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(_("Interview moved; updated invitations are on their way."), "success")
             return htmx.redirect_to(application_url(interview.application_id))
     # The form again with the error by its field — never the application page, which a
@@ -122,8 +121,8 @@ def reschedule(interview_id: int):
 @requires("hr.interviews.schedule")
 def cancel(interview_id: int):
     interview = recruiting.get_interview_or_404(interview_id)
-    recruiting.cancel_interview(interview, actor=current_user)
-    db.session.commit()
+    with unit_of_work():  # a refusal answers with its status (the error handler)
+        recruiting.cancel_interview(interview, actor=current_user)
     flash(_("Interview cancelled; everyone is told."), "success")
     return htmx.redirect_to(application_url(interview.application_id))
 
@@ -147,7 +146,7 @@ def scorecard(interview_id: int):
     form.recommendation.choices = [(k, str(v)) for k, v in recruiting.RECOMMENDATIONS.items()]
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with unit_of_work(form) as work:
                 recruiting.save_scorecard(
                     interview,
                     interviewer=current_user,
@@ -155,15 +154,14 @@ def scorecard(interview_id: int):
                     notes=form.notes.data or "",
                     recommendation=form.recommendation.data,
                 )
-            except DomainError as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
+            if work.ok:
                 flash(_("Scorecard saved."), "success")
                 return htmx.redirect_to(url_for("core.dashboard"))
-        return render_template("recruiting/scorecard.html", form=form, interview=interview), 422
-    return render_template("recruiting/scorecard.html", form=form, interview=interview)
+        status = 422
+    else:
+        status = 200
+    page = "recruiting/scorecard.html"
+    return htmx.render(page, page, status_code=status, form=form, interview=interview)
 
 
 @bp.route("/availability", methods=["GET", "POST"])
@@ -185,21 +183,21 @@ def availability():
             except ValueError:
                 errors[f"day{day}"] = _("Use hours like 09:00.")
         if not errors:
-            try:
+            with unit_of_work(PlainForm()) as work:
                 recruiting.set_working_hours(current_user, hours)
-            except DomainError as error:
-                db.session.rollback()
-                errors[error.field or "day0"] = error.message
-            else:
-                db.session.commit()
+            if work.ok:
                 flash(_("Working hours saved."), "success")
                 return htmx.redirect_to(url_for("recruiting.availability"))
+            errors[work.error.field or "day0"] = work.error.message
         status = 422
     now = datetime.now(UTC)
-    return render_template(
-        "recruiting/availability.html",
+    page = "recruiting/availability.html"
+    return htmx.render(
+        page,
+        page,
+        status_code=status,
         hours=recruiting.working_hours_of(current_user),
         busy=recruiting.busy_slots(current_user, now, now + timedelta(days=14)),
         errors=errors,
         form_data=request.form,
-    ), status
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from portal import htmx
 from portal.blueprints.recruiting import bp, privacy
 from portal.blueprints.recruiting.forms import OpeningForm
-from portal.blueprints.recruiting.views.common import active_people, int_or_none
-from portal.errors import DomainError
+from portal.blueprints.recruiting.views.common import PlainForm, active_people, int_or_none
 from portal.extensions import db
 from portal.models import Department
 from portal.models.recruiting import OPENING_STATUSES, STAGES, Application
@@ -62,7 +61,12 @@ def index():
 def new_opening():
     form = OpeningForm(status="open", min_years=0)
     _opening_choices(form)
-    return render_template("recruiting/opening_form.html", form=form, opening=None)
+    return _opening_form_page(form, None)
+
+
+def _opening_form_page(form: OpeningForm, opening, status_code: int = 200):
+    page = "recruiting/opening_form.html"
+    return htmx.render(page, page, status_code=status_code, form=form, opening=opening)
 
 
 def _save_opening(opening, form: OpeningForm):
@@ -93,7 +97,7 @@ def create_opening():
             opening = _save_opening(None, form)
         if work.ok:
             return _opening_saved(opening)
-    return render_template("recruiting/opening_form.html", form=form, opening=None), 422
+    return _opening_form_page(form, None, 422)
 
 
 def _opening_saved(opening):
@@ -114,7 +118,7 @@ def edit_opening(opening_id: int):
         nice_to_haves=recruiting.format_requirements(opening.requirements, "nice"),
     )
     _opening_choices(form)
-    return render_template("recruiting/opening_form.html", form=form, opening=opening)
+    return _opening_form_page(form, opening)
 
 
 @bp.post("/openings/<int:opening_id>/edit")
@@ -128,7 +132,7 @@ def update_opening(opening_id: int):
             _save_opening(opening, form)
         if work.ok:
             return _opening_saved(opening)
-    return render_template("recruiting/opening_form.html", form=form, opening=opening), 422
+    return _opening_form_page(form, opening, 422)
 
 
 @bp.get("/openings/<int:opening_id>")
@@ -168,14 +172,15 @@ def opening(opening_id: int):
 def bulk_reject(opening_id: int):
     opening = recruiting.get_opening_or_404(opening_id)
     ids = [i for i in map(parse_int, request.form.getlist("ids")) if i is not None]
-    try:
+    with unit_of_work(PlainForm()) as work:
         count = recruiting.bulk_reject(
             opening, ids, actor=current_user, reason=request.form.get("reason", "")
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return htmx.redirect_to(privacy.readable_url("recruiting.opening", opening_id=opening.id))
-    db.session.commit()
-    flash(_("%(n)d candidates rejected; each will receive a courteous e-mail.", n=count), "success")
+    if work.ok:
+        flash(
+            _("%(n)d candidates rejected; each will receive a courteous e-mail.", n=count),
+            "success",
+        )
+    else:  # the list again, the refusal on top (the boxes are ticked on the list itself)
+        flash(work.error.message, "error")
     return htmx.redirect_to(privacy.readable_url("recruiting.opening", opening_id=opening.id))
