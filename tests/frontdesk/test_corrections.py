@@ -16,6 +16,7 @@ from portal.models.base import utcnow
 from portal.models.frontdesk import Fax, Visit
 from portal.services import frontdesk
 from portal.services.frontdesk import FormInvalid
+from portal.services.notifications import render
 from tests.documents import tiny_pdf
 from tests.frontdesk.conftest import HX, deliver_all, local_input
 
@@ -118,7 +119,7 @@ def test_visit_correction_audits_old_and_new_and_tells_the_new_host(visit, desk_
     assert entry.actor_id == desk_user.id and entry.target_id == visit.id
     assert entry.changes == changes
     note = db.session.scalar(select(Notification).where(Notification.user_id == bruno.id))
-    assert note.kind == "frontdesk.visitor" and "Fernanda Lopes Dias" in note.text
+    assert note.kind == "frontdesk.visitor" and "Fernanda Lopes Dias" in render(note)
 
 
 def test_visit_correction_checks_everything_and_saves_nothing(visit, desk_user):

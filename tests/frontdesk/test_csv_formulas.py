@@ -21,4 +21,4 @@ def test_call_export_is_formula_free_for_both_separators(
     assert_formula_free(body)
     rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"), newline="")))
     assert len(rows) == len(HOSTILE)
-    assert {r["for"] for r in rows} == {"Ana Santos"}
+    assert {r["For"] for r in rows} == {"Ana Santos"}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEntry, Notification, OutboundMessage
 from portal.models.frontdesk import Call
+from portal.services.notifications import render
 from tests.frontdesk.conftest import HX, call_form, deliver_all, local_input
 
 
@@ -67,7 +68,7 @@ def test_recipient_notified_in_app_and_by_email(
     data = call_form(urgency="urgent", message="Server room is flooding")
     assert client.post("/frontdesk/calls", data=data, headers=HX).status_code == 200
     note = db.session.scalar(select(Notification).where(Notification.user_id == ana.id))
-    assert note.kind == "frontdesk.message" and "Urgent message from Carlos Souza" in note.text
+    assert note.kind == "frontdesk.message" and "Urgent message from Carlos Souza" in render(note)
     messages = deliver_all(run_jobs, smtp_sink, 1)
     assert len(messages) == 1
     assert messages[0]["X-Sink-Rcpts"] == "ana@example.com"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEntry, Notification
 from portal.models.frontdesk import Call, Fax, Visit
+from portal.services.notifications import render
 from tests.documents import tiny_pdf
 from tests.frontdesk.conftest import call_form, deliver_all
 
@@ -36,7 +37,7 @@ def test_visitor_arrives_host_notified_and_listed(
     page = client.get("/frontdesk/visitors").get_data(as_text=True)
     assert 'id="in-building"' in page and "Fernanda Lopes" in page and "V-07" in page
     note = db.session.scalar(select(Notification).where(Notification.user_id == ana.id))
-    assert note.kind == "frontdesk.visitor" and "Fernanda Lopes" in note.text
+    assert note.kind == "frontdesk.visitor" and "Fernanda Lopes" in render(note)
     assert deliver_all(run_jobs, smtp_sink, 1)[0]["X-Sink-Rcpts"] == "ana@example.com"
     visit = db.session.scalar(select(Visit))
     assert client.post(f"/frontdesk/visitors/{visit.id}/leave").status_code == 303

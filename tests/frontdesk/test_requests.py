@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal import ui
 from portal.extensions import db
 from portal.models import Notification
 from portal.models.frontdesk import StaffRequest
+from portal.services.notifications import render
 from tests.frontdesk.conftest import deliver_all
 
 
@@ -23,13 +25,12 @@ def _file(client, **overrides):
 
 
 def _notes(user) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(Notification.text)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id)
+    return [
+        render(note)
+        for note in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
         )
-    )
+    ]
 
 
 def test_file_and_see_only_own(client, login_as, ana, bruno):
@@ -156,11 +157,8 @@ def test_request_types_are_extensible(app, ana):
     from portal.services import frontdesk
 
     seen = []
-    frontdesk.register_request_type("it_access", "IT access", on_filed=seen.append)
-    try:
-        req = frontdesk.file_request(
-            requester=ana, type="it_access", title="VPN", description="Need VPN"
-        )
-        assert seen == [req]
-    finally:
-        frontdesk.REQUEST_TYPES.pop("it_access")
+    ui.registry(app).request_type("it_access", "IT access", on_filed=seen.append)
+    req = frontdesk.file_request(
+        requester=ana, type="it_access", title="VPN", description="Need VPN"
+    )
+    assert seen == [req]

@@ -9,8 +9,6 @@ from flask_login import current_user
 from portal import htmx
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.forms import NewUserForm, TemporaryPasswordForm, UserForm
-from portal.blueprints.forms_util import attach_error
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Department
 from portal.pagination import paginate
@@ -18,6 +16,7 @@ from portal.routing import id_arg
 from portal.security import ROLES, requires
 from portal.services import audit as audit_service
 from portal.services import users as accounts
+from portal.web import unit_of_work
 
 
 def _department_choices(form: UserForm) -> None:
@@ -63,7 +62,7 @@ def create_user():
     form = NewUserForm()
     _department_choices(form)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = accounts.create_user(
                 actor=current_user,
                 email=form.email.data,
@@ -75,12 +74,8 @@ def create_user():
                 phone=form.phone.data or None,
                 extension=form.extension.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
             user.active = bool(form.active.data)
-            db.session.commit()
+        if work.ok:
             flash(_("User %(name)s created.", name=user.name), "success")
             return htmx.redirect_to(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), 422
@@ -104,7 +99,7 @@ def update_user(user_id: int):
     form = UserForm()
     _department_choices(form)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             accounts.update_user(
                 user,
                 actor=current_user,
@@ -117,11 +112,7 @@ def update_user(user_id: int):
                 phone=form.phone.data or None,
                 extension=form.extension.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(_("User %(name)s saved.", name=user.name), "success")
             return htmx.redirect_to(url_for("admin.users"))
     return render_template(
@@ -135,13 +126,9 @@ def set_password(user_id: int):
     user = accounts.get_user_or_404(user_id)
     form = TemporaryPasswordForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             accounts.set_temporary_password(user, actor=current_user, password=form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(
                 _(
                     "Temporary password set. %(name)s must change it at the next sign-in.",

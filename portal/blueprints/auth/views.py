@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import make_response, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal import htmx
 from portal.blueprints.auth import bp
 from portal.blueprints.auth.forms import LoginForm, PasswordForm, ProfileForm
-from portal.blueprints.forms_util import attach_error
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.security import public, signed_in
 from portal.services import users
-from portal.web import safe_next
+from portal.web import safe_next, unit_of_work
 
 
 @bp.get("/login")
@@ -55,8 +52,8 @@ def authenticate():
 @signed_in
 def logout():
     locale = current_user.locale or session.get("locale")
-    users.logout(current_user._get_current_object())  # the audit names the user, not the proxy
-    db.session.commit()
+    with unit_of_work():
+        users.logout(current_user._get_current_object())  # the audit names the user, not the proxy
     logout_user()
     session.clear()
     if locale:
@@ -75,20 +72,14 @@ def password():
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             users.change_password(
                 current_user._get_current_object(),
                 current=form.current_password.data,
                 new=form.password.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             login_user(current_user._get_current_object())  # this session keeps going
-            from flask import flash
-
             flash(_("Your password was changed. Other sessions were signed out."), "success")
             return redirect(url_for("core.dashboard"), 303)
     return render_template("auth/password.html", form=form), 422
@@ -107,10 +98,8 @@ def update_profile():
     form = ProfileForm()
     if not form.validate_on_submit():
         return render_template("auth/profile.html", form=form), 422
-    users.set_locale(current_user, form.locale.data or None)
-    db.session.commit()
+    with unit_of_work():
+        users.set_locale(current_user, form.locale.data or None)
     session.pop("locale", None)
-    from flask import flash
-
     flash(_("Your preferences were saved."), "success")
     return redirect(url_for("auth.profile"), 303)

@@ -9,10 +9,9 @@ from flask_login import current_user
 
 from portal import htmx, ui
 from portal.blueprints.core import bp
-from portal.extensions import db
 from portal.security import public, signed_in
 from portal.services import health, users
-from portal.web import safe_next
+from portal.web import safe_next, unit_of_work
 
 HEALTH_TOKEN_HEADER = "X-Health-Token"
 
@@ -32,8 +31,8 @@ def set_language():
         locale = None
     session["locale"] = locale
     if current_user.is_authenticated:
-        users.set_locale(current_user, locale)
-        db.session.commit()
+        with unit_of_work():
+            users.set_locale(current_user, locale)
     return redirect(safe_next(request.form.get("next")), 303)
 
 

@@ -16,7 +16,7 @@ from portal.models.frontdesk import CALLBACK, HANDLED, MESSAGE, TRANSFERRED
 from portal.services.frontdesk import (
     FAX_STATUS_LABELS,
     PRIORITY_LABELS,
-    REQUEST_TYPES,
+    request_types,
 )
 
 
@@ -91,7 +91,7 @@ class RequestForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.type.choices = [(k, t.label) for k, t in REQUEST_TYPES.items()]
+        self.type.choices = [(k, t.label) for k, t in request_types().items()]
 
 
 class CommentForm(FlaskForm):

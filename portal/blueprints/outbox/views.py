@@ -9,16 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import htmx
-from portal.blueprints.forms_util import attach_error
 from portal.blueprints.outbox import bp
 from portal.blueprints.outbox.forms import TestEmailForm
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.models.outbox import STATUSES
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import outbox
-from portal.web import safe_next
+from portal.web import safe_next, unit_of_work
 
 # The e-mail's own HTML is shown in a sandboxed frame: no scripts, no forms, no network, an
 # opaque origin; only inline styles and data: images are allowed.
@@ -73,8 +70,8 @@ def detail(message_id: int):
 @bp.post("/<int:message_id>/retry")
 @requires("admin.outbox")
 def retry(message_id: int):
-    message = outbox.retry(outbox.get_message(message_id), actor=current_user)
-    db.session.commit()
+    with unit_of_work():
+        message = outbox.retry(outbox.get_message(message_id), actor=current_user)
     flash(_("The message was queued again."), "success")
     return _back(message.id)
 
@@ -82,8 +79,8 @@ def retry(message_id: int):
 @bp.post("/<int:message_id>/cancel")
 @requires("admin.outbox")
 def cancel(message_id: int):
-    message = outbox.cancel(outbox.get_message(message_id), actor=current_user)
-    db.session.commit()
+    with unit_of_work():
+        message = outbox.cancel(outbox.get_message(message_id), actor=current_user)
     flash(_("The message was cancelled."), "success")
     return _back(message.id)
 
@@ -98,13 +95,9 @@ def _back(message_id: int):
 def send_test():
     form = TestEmailForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             message = outbox.queue_test_email(form.to.data, actor=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
+        if work.ok:
             flash(_("A test e-mail to %(to)s was queued.", to=message.recipients[0]), "success")
             return htmx.redirect_to(url_for("outbox.detail", message_id=message.id))
     return htmx.render(

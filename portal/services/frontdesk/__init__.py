@@ -68,7 +68,6 @@ from portal.services.frontdesk.messages import (
     send_callback_reminder,
 )
 from portal.services.frontdesk.requests import (
-    REQUEST_TYPES,
     RequestType,
     add_request_comment,
     back_office_people,
@@ -76,7 +75,8 @@ from portal.services.frontdesk.requests import (
     file_request,
     get_request_for,
     list_requests,
-    register_request_type,
+    request_type_label,
+    request_types,
     triage_request,
 )
 from portal.services.frontdesk.visitors import (
@@ -103,7 +103,6 @@ __all__ = [
     "OUTCOME_LABELS",
     "PRIORITY_LABELS",
     "REQUEST_STATUS_LABELS",
-    "REQUEST_TYPES",
     "RequestType",
     "STATUS_LABELS",
     "VISIT_FIELDS",
@@ -144,7 +143,8 @@ __all__ = [
     "open_message_count",
     "parse_local_datetime",
     "person_label",
-    "register_request_type",
+    "request_type_label",
+    "request_types",
     "register_visit",
     "row_labels",
     "send_callback_reminder",

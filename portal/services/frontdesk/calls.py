@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import lazyload, load_only, selectinload
 
@@ -37,12 +37,14 @@ from portal.services import audit
 from portal.services.frontdesk.common import (
     DIRECTION_LABELS,
     OUTCOME_LABELS,
+    STATUS_LABELS,
     _clean,
     _Collector,
     _format_phone,
     _path,
     day_start,
     find_person,
+    format_phone,
     normalise_phone,
     today_local,
 )
@@ -142,14 +144,21 @@ def _tell_recipient(call: Call) -> None:
         return
     who = call.caller_name + (f" ({call.company})" if call.company else "")
     if call.outcome == TRANSFERRED:
-        text = _l("A call from %(who)s was transferred to you.", who=who)
+        message = _l("A call from %(who)s was transferred to you.")
     elif call.outcome == CALLBACK:
-        text = _l("%(who)s asked you to call back.", who=who)
+        message = _l("%(who)s asked you to call back.")
     elif call.urgent:
-        text = _l("Urgent message from %(who)s.", who=who)
+        message = _l("Urgent message from %(who)s.")
     else:
-        text = _l("New message from %(who)s.", who=who)
-    notify(recipient, "frontdesk.message", call, text=text, url=_path(f"/messages#call-{call.id}"))
+        message = _l("New message from %(who)s.")
+    notify(
+        recipient,
+        "frontdesk.message",
+        call,
+        message,
+        {"who": who},
+        url=_path(f"/messages#call-{call.id}"),
+    )
 
 
 def caller_lookup(raw_phone: str | None) -> dict[str, Any] | None:
@@ -227,15 +236,9 @@ def row_labels() -> dict[str, Any]:
 
     The translated labels are built once per language; the date formatter is the request's.
     """
-    from flask_babel import get_locale
-
     key = str(get_locale())
     fixed = _ROW_LABELS.get(key)
     if fixed is None:
-        call_back_by = Markup(_("Call back by %(when)s"))
-        returned_when = Markup(_("Returned %(when)s."))
-        asked_for = Markup(_("Asked for %(name)s; transferred to you."))
-        taken_by = Markup(_("Taken by %(name)s."))
         fixed = _ROW_LABELS[key] = {
             "outcome": {k: str(v) for k, v in OUTCOME_LABELS.items()},
             "direction": {k: str(v) for k, v in DIRECTION_LABELS.items()},
@@ -247,11 +250,12 @@ def row_labels() -> dict[str, Any]:
             "note": _("Note"),
             "note_optional": _("Note (optional)"),
             "mark_returned": _("Mark returned"),
-            # Like {{ _('…', when=…) }} in a template: the translation is markup, values escaped.
-            "call_back_by": lambda when: call_back_by % {"when": when},
-            "returned_when": lambda when: returned_when % {"when": when},
-            "asked_for": lambda name: asked_for % {"name": name},
-            "taken_by": lambda name: taken_by % {"name": name},
+            # Plain text with named placeholders, filled in the template with ``|format(...)``
+            # (the result is escaped like any other value).
+            "call_back_by": _("Call back by %(when)s"),
+            "returned_when": _("Returned %(when)s."),
+            "asked_for": _("Asked for %(name)s; transferred to you."),
+            "taken_by": _("Taken by %(name)s."),
         }
     region = current_app.config.get("PORTAL_PHONE_REGION") or "BR"
     return {
@@ -442,46 +446,49 @@ def check_can_see_call(call: Call, user: User) -> None:
     raise NotAllowed(_("This message is not for you."))
 
 
+# Column titles in the reader's language (lazy: the export translates them when written).
 CSV_HEADER = (
-    "id",
-    "logged_at",
-    "direction",
-    "caller",
-    "company",
-    "phone",
-    "for",
-    "transferred_to",
-    "outcome",
-    "urgent",
-    "status",
-    "callback_due",
-    "message",
-    "return_note",
+    _l("No."),
+    _l("Logged at"),
+    _l("Direction"),
+    _l("Caller"),
+    _l("Company"),
+    _l("Phone"),
+    _l("For"),
+    _l("Transferred to"),
+    _l("Outcome"),
+    _l("Urgent"),
+    _l("Status"),
+    _l("Callback due"),
+    _l("Message"),
+    _l("Return note"),
 )
 
 
 def export_rows(filters: CallFilters, *, batch: int = 1000) -> Iterable[list[Any]]:
     """Yield CSV rows (header first) for every call the filters match.
 
-    Plain values: the one CSV writer (portal.exports) makes every cell formula-safe.
+    Plain values, labels not codes, datetimes as they are: the one CSV writer (portal.exports)
+    writes them in the reader's conventions (local time to the minute) and formula-safe.
     """
     yield list(CSV_HEADER)
+    urgent = _("Urgent")
     stmt = list_calls(filters).options(*_people(Call.for_user, Call.transferred_to))
     stmt = stmt.execution_options(yield_per=batch)
     for call in db.session.scalars(stmt):
         yield [
             call.id,
-            call.created_at.isoformat(),
-            call.direction,
+            call.created_at,
+            DIRECTION_LABELS.get(call.direction, call.direction),
             call.caller_name,
             call.company,
-            call.phone,
+            format_phone(call.phone) if call.phone else "",
             call.for_user.name if call.for_user else "",
             call.transferred_to.name if call.transferred_to else "",
-            call.outcome,
-            "yes" if call.urgent else "",
-            call.status,
-            call.callback_due_at.isoformat() if call.callback_due_at else "",
+            OUTCOME_LABELS.get(call.outcome, call.outcome),
+            urgent if call.urgent else "",
+            STATUS_LABELS.get(call.status, call.status),
+            call.callback_due_at,
             call.message,
             call.return_note,
         ]

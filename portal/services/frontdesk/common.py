@@ -12,6 +12,7 @@ import phonenumbers
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import lazyload
 
@@ -34,13 +35,6 @@ from portal.models.frontdesk import (
     VOID,
 )
 from portal.routing import MAX_DATE, MIN_DATE
-from portal.services.notifications import register_kind
-
-register_kind("frontdesk.message", _l("Phone messages taken for me"))
-register_kind("frontdesk.callback_due", _l("Callbacks that are due"))
-register_kind("frontdesk.visitor", _l("My visitors arriving"))
-register_kind("frontdesk.fax", _l("Faxes for me"))
-register_kind("frontdesk.request", _l("Changes to my staff requests"))
 
 CORRECTION_WINDOW = timedelta(hours=24)
 
@@ -50,20 +44,30 @@ OUTCOME_LABELS = {
     CALLBACK: _l("Callback requested"),
     HANDLED: _l("Handled"),
 }
+# Statuses with a context: in Portuguese they agree with their noun (a call is feminine, a fax
+# masculine, a request feminine), so one English word has several translations.
 STATUS_LABELS = {
-    OPEN: _l("Pending"),
-    RETURNED: _l("Returned"),
-    CLOSED: _l("Closed"),
-    VOID: _l("Void"),
+    OPEN: lazy_pgettext("call status", "Pending"),
+    RETURNED: lazy_pgettext("call status", "Returned"),
+    CLOSED: lazy_pgettext("call status", "Closed"),
+    VOID: lazy_pgettext("call status", "Void"),
 }
 REQUEST_STATUS_LABELS = {
-    NEW: _l("New"),
-    IN_PROGRESS: _l("In progress"),
-    DONE: _l("Done"),
-    REJECTED: _l("Rejected"),
+    NEW: lazy_pgettext("request status", "New"),
+    IN_PROGRESS: lazy_pgettext("request status", "In progress"),
+    DONE: lazy_pgettext("request status", "Done"),
+    REJECTED: lazy_pgettext("request status", "Rejected"),
 }
-PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")}
-FAX_STATUS_LABELS = {"received": _l("Received"), "sent": _l("Sent"), "failed": _l("Failed")}
+PRIORITY_LABELS = {
+    "low": lazy_pgettext("priority", "Low"),
+    "normal": lazy_pgettext("priority", "Normal"),
+    "high": lazy_pgettext("priority", "High"),
+}
+FAX_STATUS_LABELS = {
+    "received": lazy_pgettext("fax status", "Received"),
+    "sent": lazy_pgettext("fax status", "Sent"),
+    "failed": lazy_pgettext("fax status", "Failed"),
+}
 DIRECTION_LABELS = {"in": _l("Incoming"), "out": _l("Outgoing")}
 
 

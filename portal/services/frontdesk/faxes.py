@@ -123,7 +123,8 @@ def _tell_fax_recipient(fax: Fax, actor: User) -> None:
         for_user,
         "frontdesk.fax",
         fax,
-        text=_l("A fax from %(who)s arrived for you.", who=fax.correspondent),
+        _l("A fax from %(who)s arrived for you."),
+        {"who": fax.correspondent},
         url=_path(f"/faxes/{fax.id}/file") if fax.stored_name else None,
     )
 

@@ -146,11 +146,8 @@ def send_callback_reminder(call_id: int, now: datetime | None = None) -> bool:
         call.recipient,
         "frontdesk.callback_due",
         call,
-        text=_l(
-            "Callback due: %(who)s is waiting for your call on %(phone)s.",
-            who=call.caller_name,
-            phone=format_phone(call.phone),
-        ),
+        _l("Callback due: %(who)s is waiting for your call on %(phone)s."),
+        {"who": call.caller_name, "phone": format_phone(call.phone)},
         url=_path(f"/messages#call-{call.id}"),
         dedupe_key=f"frontdesk.callback_due:{call.id}",
     )

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
+from portal import ui
 from portal.errors import InvalidTransition, NotAllowed, NotFound, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -41,19 +42,19 @@ class RequestType:
     on_filed: Callable[[StaffRequest], None] | None = None
 
 
-REQUEST_TYPES: dict[str, RequestType] = {}
+def request_types() -> dict[str, RequestType]:
+    """The request types the areas registered (``registry.request_type`` in ``register(app)``),
+    in registration order; a later area's entry replaced an earlier one with the same key."""
+    return {
+        key: RequestType(key, label, on_filed)
+        for key, (label, on_filed) in ui.current().request_types.items()
+    }
 
 
-def register_request_type(
-    key: str, label: Any, on_filed: Callable[[StaffRequest], None] | None = None
-) -> None:
-    """Declare a kind of staff request (later areas replace the built-in entry for their key)."""
-    REQUEST_TYPES[key] = RequestType(key, label, on_filed)
-
-
-register_request_type("supplies", _l("Supplies"))
-register_request_type("equipment_fault", _l("Equipment fault"))
-register_request_type("general", _l("General / admin"))
+def request_type_label(key: str) -> Any:
+    """The label of request type ``key`` (the key itself for a type no longer registered)."""
+    entry = ui.current().request_types.get(key)
+    return entry[0] if entry else key
 
 
 # --- staff requests ---------------------------------------------------------------------------
@@ -63,7 +64,8 @@ def file_request(
     *, requester: User, type: str, title: str | None, description: str | None
 ) -> StaffRequest:
     """Any staff member files a request for the back office."""
-    if type not in REQUEST_TYPES:
+    types = request_types()
+    if type not in types:
         raise ValidationError(_("Choose a type of request."), field="type")
     title = _clean(title, 200)
     if not title:
@@ -75,7 +77,7 @@ def file_request(
     db.session.add(req)
     db.session.flush()
     audit.record(requester, "frontdesk.request.filed", req, {"type": type})
-    hook = REQUEST_TYPES[type].on_filed
+    hook = types[type].on_filed
     if hook is not None:
         hook(req)
     return req
@@ -92,7 +94,7 @@ def list_requests(viewer: User, *, status: str = "", mine: bool = False, type: s
         stmt = stmt.where(StaffRequest.status.in_((NEW, IN_PROGRESS)))
     elif status in REQUEST_STATUS_LABELS:
         stmt = stmt.where(StaffRequest.status == status)
-    if type in REQUEST_TYPES:
+    if type in ui.current().request_types:
         stmt = stmt.where(StaffRequest.type == type)
     return stmt.order_by(StaffRequest.created_at.desc(), StaffRequest.id.desc())
 
@@ -128,14 +130,15 @@ def back_office_people() -> list[User]:
     )
 
 
-def _tell_requester(req: StaffRequest, actor: User, text: Any) -> None:
+def _tell_requester(req: StaffRequest, actor: User, message: Any, params: dict[str, Any]) -> None:
     if req.requester_id == actor.id:
         return
     notify(
         req.requester,
         "frontdesk.request",
         req,
-        text=text,
+        message,
+        params,
         url=_path(f"/requests/{req.id}"),
         dedupe_key=f"frontdesk.request:{req.id}:{secrets.token_hex(6)}",
     )
@@ -178,14 +181,16 @@ def triage_request(
             assignee,
             "frontdesk.request",
             req,
-            text=_l("Request #%(id)s was assigned to you: %(title)s", id=req.id, title=req.title),
+            _l("Request #%(id)s was assigned to you: %(title)s"),
+            {"id": req.id, "title": req.title},
             url=_path(f"/requests/{req.id}"),
             dedupe_key=f"frontdesk.request.assigned:{req.id}:{secrets.token_hex(6)}",
         )
     _tell_requester(
         req,
         actor,
-        _l("Your request #%(id)s was reviewed by the back office.", id=req.id),
+        _l("Your request #%(id)s was reviewed by the back office."),
+        {"id": req.id},
     )
     return changes
 
@@ -215,12 +220,20 @@ def change_request_status(
         req,
         {"status": [previous, status], **({"reason": reason} if reason else {})},
     )
-    label = REQUEST_STATUS_LABELS[status]
     if status == REJECTED:
-        text = _l("Your request #%(id)s was rejected: %(reason)s", id=req.id, reason=reason or "")
+        _tell_requester(
+            req,
+            actor,
+            _l("Your request #%(id)s was rejected: %(reason)s"),
+            {"id": req.id, "reason": reason or ""},
+        )
     else:
-        text = _l("Your request #%(id)s is now: %(status)s", id=req.id, status=label)
-    _tell_requester(req, actor, text)
+        _tell_requester(
+            req,
+            actor,
+            _l("Your request #%(id)s is now: %(status)s"),
+            {"id": req.id, "status": REQUEST_STATUS_LABELS[status]},  # translated when shown
+        )
 
 
 def add_request_comment(req: StaffRequest, *, author: User, body: str | None) -> RequestComment:
@@ -240,12 +253,13 @@ def add_request_comment(req: StaffRequest, *, author: User, body: str | None) ->
                 req.assignee,
                 "frontdesk.request",
                 req,
-                text=_l("%(name)s commented on request #%(id)s.", name=author.name, id=req.id),
+                _l("%(name)s commented on request #%(id)s."),
+                {"name": author.name, "id": req.id},
                 url=_path(f"/requests/{req.id}"),
                 dedupe_key=f"frontdesk.request.comment:{comment.id}",
             )
     else:
         _tell_requester(
-            req, author, _l("The back office commented on your request #%(id)s.", id=req.id)
+            req, author, _l("The back office commented on your request #%(id)s."), {"id": req.id}
         )
     return comment

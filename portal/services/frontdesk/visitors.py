@@ -55,7 +55,8 @@ def _tell_host(visit: Visit, actor: User) -> None:
         host_user,
         "frontdesk.visitor",
         visit,
-        text=_l("Your visitor %(who)s has arrived at the front desk.", who=who),
+        _l("Your visitor %(who)s has arrived at the front desk."),
+        {"who": who},
         url=None,
     )
 

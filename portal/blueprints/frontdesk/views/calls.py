@@ -12,11 +12,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from markupsafe import Markup
 
 from portal import htmx
 from portal.blueprints.frontdesk import desk_bp
@@ -24,58 +21,23 @@ from portal.blueprints.frontdesk.forms import (
     CallForm,
     VoidForm,
 )
-from portal.blueprints.frontdesk.views.common import desk_context, fail
+from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import save_correction
-from portal.errors import DomainError
 from portal.exports import stream_csv
-from portal.extensions import db
 from portal.models.base import utcnow
 from portal.pagination import page_arg
 from portal.security import requires
 from portal.services import frontdesk as desk
-
-
-def _fresh_call_fields(*, oob: bool = False) -> Markup:
-    """The empty quick-call fields, rendered once per language (they never change).
-
-    The console shows them on every page view and every logged call returns them (out of band)
-    to clear old errors, so they are the hottest markup of the area.
-    """
-    cache = current_app.extensions.setdefault("frontdesk_fresh_fields", {})
-    key = (str(get_locale()), oob)
-    html = cache.get(key)
-    if html is None:
-        form = CallForm(formdata=None, meta={"csrf": False})
-        html = Markup(render_template("frontdesk/_partials/_call_fields.html", form=form, oob=oob))
-        cache[key] = html
-    return html
-
-
-FILTER_BARS_KEPT = 256  # rendered filter bars kept per app (most views use the default filters)
-
-
-def _call_filters(filters: desk.CallFilters) -> Markup:
-    """The console's filter bar, rendered once per language, filter values and export right."""
-    can_export = current_user.can("calls.view_all")
-    cache = current_app.extensions.setdefault("frontdesk_call_filters", {})
-    key = (str(get_locale()), tuple(filters.as_args().items()), can_export)
-    html = cache.get(key)
-    if html is None:
-        if len(cache) >= FILTER_BARS_KEPT:
-            cache.clear()
-        html = Markup(
-            render_template(
-                "frontdesk/_partials/_call_filters.html", filters=filters, can_export=can_export
-            )
-        )
-        cache[key] = html
-    return html
-
+from portal.web import unit_of_work
 
 # --- console ----------------------------------------------------------------------------------
 
 
-def _console(form: FlaskForm, *, status: int = 200, fresh_fields: Markup | None = None) -> Response:
+def _empty_call_form(*, csrf: bool = True) -> CallForm:
+    return CallForm(formdata=None, meta={"csrf": csrf})
+
+
+def _console(form: CallForm, *, status: int = 200) -> Response:
     filters = desk.CallFilters.from_args(request.args)
     page = desk.call_page(filters, page=page_arg(), per_page=current_app.config["PAGE_SIZE"])
     full = not htmx.wants_fragment()
@@ -84,10 +46,9 @@ def _console(form: FlaskForm, *, status: int = 200, fresh_fields: Markup | None 
         "frontdesk/_partials/_call_list.html",
         status_code=status,
         form=form,
-        fresh_fields=fresh_fields,
         page=page,
         filters=filters,
-        call_filters=_call_filters(filters) if full else Markup(""),
+        can_export=full and current_user.can("calls.view_all"),
         **desk_context(page=full),
     )
 
@@ -95,8 +56,7 @@ def _console(form: FlaskForm, *, status: int = 200, fresh_fields: Markup | None 
 @desk_bp.get("/")
 @requires("calls.log")
 def console():
-    # The empty fields come pre-rendered; the form itself only adds its CSRF token.
-    return _console(FlaskForm(), fresh_fields=_fresh_call_fields())
+    return _console(_empty_call_form())
 
 
 def _call_input(form: CallForm) -> desk.CallInput:
@@ -119,13 +79,11 @@ def _call_input(form: CallForm) -> desk.CallInput:
 def create_call():
     form = CallForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             call = desk.log_call(_call_input(form), actor=current_user)
             call_id, caller_name = call.id, call.caller_name
-        except DomainError as error:
-            fail(form, error)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             if htmx.wants_fragment():
                 # The new row goes on top of today's list; a fresh, empty form replaces the old
                 # one out of band so earlier error messages disappear too.
@@ -133,7 +91,7 @@ def create_call():
                     render_template(
                         "frontdesk/_partials/_call_created.html",
                         call=desk.call_row(call_id),
-                        oob_fields=_fresh_call_fields(oob=True),
+                        oob_form=_empty_call_form(csrf=False),
                         **desk_context(page=False),
                     )
                 )
@@ -223,12 +181,11 @@ def update_call(call_id: int):
 def void_call(call_id: int):
     call = desk.get_call_or_404(call_id)
     form = VoidForm()
-    try:
+    with unit_of_work(form) as work:
         desk.void_call(call, actor=current_user, reason=form.reason.data)
-    except DomainError as error:
-        fail(form, error)
+    settle(form, work)
+    if not work.ok:
         call = desk.get_call_or_404(call_id)
         return _call_page(call, CallForm(formdata=None, obj=None), form, 422)
-    db.session.commit()
     flash(_("Call voided."), "success")
     return htmx.redirect_to(url_for("frontdesk.desk.call_detail", call_id=call.id))

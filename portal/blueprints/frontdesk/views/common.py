@@ -5,57 +5,51 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import (
-    current_app,
-    render_template,
-    url_for,
-)
-from flask_babel import get_locale
+from flask import current_app, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 
-from portal.blueprints.forms_util import attach_error
 from portal.errors import DomainError
-from portal.extensions import db
 from portal.models.base import utcnow
 from portal.services import frontdesk as desk
+from portal.web import Work, attach_error
 
 
-def fail(form: FlaskForm, error: DomainError) -> None:
-    """Undo the half-done change and put each refusal next to its field.
-
-    Refusals that are not about the input (403, 404, 409) go to the error handler instead.
-    """
-    db.session.rollback()
+def settle(form: FlaskForm, work: Work) -> None:
+    """After ``unit_of_work(form)``: a refusal that is not about the input (403, 404, 409) goes
+    to the error handler; one naming several fields (``FormInvalid``) puts each message next to
+    its field (``unit_of_work`` already placed the first)."""
+    error = work.error
+    if error is None:
+        return
     if error.status_code != 422:
         raise error
-    errors = getattr(error, "errors", None)
-    if errors:
-        for field, message in errors.items():
-            attach_error(form, DomainError(message, field=field or None))
-    else:
-        attach_error(form, error)
+    for field, message in list((getattr(error, "errors", None) or {}).items())[1:]:
+        attach_error(form, DomainError(message, field=field or None))
 
 
-STAFF_LIST_TTL = 60  # seconds a rendered type-ahead list is reused (per app, per language)
+STAFF_LIST_TTL = 60  # seconds the type-ahead's data is reused (per app)
 
 
-def _staff_datalist() -> Markup:
-    """The staff type-ahead (hundreds of options), rendered once a minute rather than per page.
+def staff_options() -> tuple[tuple[str, str, str], ...]:
+    """The staff type-ahead as plain data: ``(value, job title, extension)`` per person, the value
+    being what the field accepts ("Name <e-mail>"); ``_staff_datalist.html`` makes the markup.
 
-    A new colleague shows up in the suggestions within a minute; typing an e-mail works at once.
+    Caching: the *data* (never markup) is kept per app for a minute in
+    ``app.extensions["frontdesk.staff_options"]`` (per app, so two apps in one process never
+    share it); the page then costs no query for hundreds of people.  A new colleague shows up
+    within a minute; typing an e-mail works at once.
     """
-    cache = current_app.extensions.setdefault("frontdesk_staff_datalist", {})
-    key = str(get_locale())
-    hit = cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
+    now = time.monotonic()
+    hit = current_app.extensions.get("frontdesk.staff_options")
+    if hit is not None and hit[0] > now:
         return hit[1]
-    html = Markup(
-        render_template("frontdesk/_partials/_staff_datalist.html", staff=desk.staff_directory())
+    options = tuple(
+        (desk.person_label(row), row.job_title or "", row.extension or "")
+        for row in desk.staff_directory()
     )
-    cache[key] = (time.monotonic() + STAFF_LIST_TTL, html)
-    return html
+    current_app.extensions["frontdesk.staff_options"] = (now + STAFF_LIST_TTL, options)
+    return options
 
 
 _ID = 987654321
@@ -68,12 +62,13 @@ def url_around_id(endpoint: str, arg: str) -> tuple[str, str]:
 
 
 def desk_context(*, page: bool = True) -> dict[str, Any]:
-    """Context shared by front-desk templates; the staff list only where a page shows it."""
+    """Context shared by front-desk templates; the staff list (plain rows for the type-ahead,
+    rendered by ``_staff_datalist.html``) only where a whole page shows it."""
     return {
         "desk": desk,
         "labels": desk.row_labels(),
         "now": utcnow(),
-        "staff_datalist": _staff_datalist() if page else Markup(""),
+        "staff": staff_options() if page else (),
         "call_url": url_around_id("frontdesk.desk.call_detail", "call_id"),
         "viewer": current_user._get_current_object(),  # rows ask once, not through the proxy
     }

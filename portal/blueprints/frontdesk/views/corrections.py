@@ -16,9 +16,8 @@ from flask import Response, flash
 from flask_wtf import FlaskForm
 
 from portal import htmx
-from portal.blueprints.frontdesk.views.common import desk_context, fail
-from portal.errors import DomainError
-from portal.extensions import db
+from portal.blueprints.frontdesk.views.common import desk_context, settle
+from portal.web import unit_of_work
 
 
 def render_correction_row(name: str, record: Any, form: FlaskForm, status: int = 200) -> Response:
@@ -52,15 +51,13 @@ def save_correction(
     record = load(record_id)
     form = make_form(record)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             apply(record, form)
-        except DomainError as error:
-            fail(form, error)
-            record = load(record_id)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             if fragment is not None and htmx.wants_fragment():
                 return fragment(record)
             flash(done, "success")
             return htmx.redirect_to(next_url(record))
+        record = load(record_id)  # the rollback expired it
     return again(record, form, 422)

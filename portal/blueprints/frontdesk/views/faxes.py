@@ -20,13 +20,12 @@ from portal.blueprints.frontdesk.forms import (
     FaxForm,
     VoidForm,
 )
-from portal.blueprints.frontdesk.views.common import desk_context, fail
+from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import render_correction_row, save_correction
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.pagination import paginate
 from portal.security import requires, signed_in
 from portal.services import frontdesk as desk
+from portal.web import unit_of_work
 
 # --- faxes ------------------------------------------------------------------------------------
 
@@ -64,7 +63,7 @@ def create_fax():
     form = FaxForm()
     if form.validate_on_submit():
         filename, data = _upload(form)
-        try:
+        with unit_of_work(form) as work:
             desk.log_fax(
                 actor=current_user,
                 direction=form.direction.data,
@@ -76,10 +75,8 @@ def create_fax():
                 filename=filename,
                 data=data,
             )
-        except DomainError as error:
-            fail(form, error)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             flash(_("Fax registered."), "success")
             return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
     return _faxes_page(form, 422)
@@ -105,8 +102,8 @@ def fax_file(fax_id: int):
 @requires("fax.manage")
 def void_fax(fax_id: int):
     fax = desk.get_fax_or_404(fax_id)
-    desk.void_fax(fax, actor=current_user, reason=VoidForm().reason.data)
-    db.session.commit()
+    with unit_of_work():
+        desk.void_fax(fax, actor=current_user, reason=VoidForm().reason.data)
     flash(_("Fax voided."), "success")
     return htmx.redirect_to(url_for("frontdesk.desk.faxes"))
 

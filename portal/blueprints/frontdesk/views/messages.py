@@ -19,11 +19,11 @@ from portal.blueprints.frontdesk.forms import (
     ReturnedForm,
 )
 from portal.blueprints.frontdesk.views.common import url_around_id
-from portal.extensions import db
 from portal.models.base import utcnow
 from portal.pagination import page_arg
 from portal.security import requires
 from portal.services import frontdesk as desk
+from portal.web import unit_of_work
 
 # --- my messages ------------------------------------------------------------------------------
 
@@ -51,8 +51,8 @@ def messages():
 def mark_returned(call_id: int):
     call = desk.get_call_or_404(call_id)
     form = ReturnedForm()
-    desk.mark_returned(call, actor=current_user, note=form.note.data)
-    db.session.commit()
+    with unit_of_work():
+        desk.mark_returned(call, actor=current_user, note=form.note.data)
     if htmx.wants_fragment():
         item = render_template(
             "frontdesk/_partials/_message_items.html",

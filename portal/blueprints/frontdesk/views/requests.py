@@ -21,12 +21,11 @@ from portal.blueprints.frontdesk.forms import (
     StatusForm,
     TriageForm,
 )
-from portal.blueprints.frontdesk.views.common import fail
-from portal.errors import DomainError
-from portal.extensions import db
+from portal.blueprints.frontdesk.views.common import settle
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import frontdesk as desk
+from portal.web import unit_of_work
 
 # --- staff requests ---------------------------------------------------------------------------
 
@@ -58,17 +57,15 @@ def new_request():
 def create_request():
     form = RequestForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             req = desk.file_request(
                 requester=current_user,
                 type=form.type.data,
                 title=form.title.data,
                 description=form.description.data,
             )
-        except DomainError as error:
-            fail(form, error)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             flash(_("Request #%(id)d filed.", id=req.id), "success")
             return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
     return render_template("frontdesk/request_new.html", form=form), 422
@@ -114,14 +111,13 @@ def request_detail(request_id: int):
 def comment_request(request_id: int):
     req = desk.get_request_for(request_id, current_user)
     form = CommentForm()
-    try:
+    with unit_of_work(form) as work:
         desk.add_request_comment(req, author=current_user, body=form.body.data)
-    except DomainError as error:
-        fail(form, error)
+    settle(form, work)
+    if not work.ok:
         return _request_page(
             desk.get_request_for(request_id, current_user), comment_form=form, code=422
         )
-    db.session.commit()
     return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
 
 
@@ -131,7 +127,7 @@ def triage_request(request_id: int):
     req = desk.get_request_for(request_id, current_user)
     form = _triage_form(req, formdata=True)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             desk.triage_request(
                 req,
                 actor=current_user,
@@ -139,10 +135,8 @@ def triage_request(request_id: int):
                 priority=form.priority.data,
                 due_date=form.due_date.data,
             )
-        except DomainError as error:
-            fail(form, error)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             flash(_("Request updated."), "success")
             return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))
     req = desk.get_request_for(request_id, current_user)
@@ -154,15 +148,14 @@ def triage_request(request_id: int):
 def request_status(request_id: int):
     req = desk.get_request_for(request_id, current_user)
     form = StatusForm()
-    try:
+    with unit_of_work(form) as work:
         desk.change_request_status(
             req, actor=current_user, status=form.status.data or "", reason=form.reason.data
         )
-    except DomainError as error:
-        fail(form, error)
+    settle(form, work)
+    if not work.ok:
         return _request_page(
             desk.get_request_for(request_id, current_user), status_form=form, code=422
         )
-    db.session.commit()
     flash(_("Request is now: %(status)s", status=desk.REQUEST_STATUS_LABELS[req.status]), "success")
     return htmx.redirect_to(url_for("frontdesk.requests.request_detail", request_id=req.id))

@@ -19,13 +19,12 @@ from portal.blueprints.frontdesk.forms import (
     VisitForm,
     VoidForm,
 )
-from portal.blueprints.frontdesk.views.common import desk_context, fail
+from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import render_correction_row, save_correction
-from portal.errors import DomainError
-from portal.extensions import db
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import frontdesk as desk
+from portal.web import unit_of_work
 
 # --- visitors ---------------------------------------------------------------------------------
 
@@ -54,7 +53,7 @@ def visitors():
 def create_visit():
     form = VisitForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             visit = desk.register_visit(
                 actor=current_user,
                 visitor_name=form.visitor_name.data,
@@ -62,10 +61,8 @@ def create_visit():
                 host=form.host.data,
                 badge_number=form.badge_number.data,
             )
-        except DomainError as error:
-            fail(form, error)
-        else:
-            db.session.commit()
+        settle(form, work)
+        if work.ok:
             flash(_("%(name)s signed in.", name=visit.visitor_name), "success")
             return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
     return _visitors_page(form, 422)
@@ -75,8 +72,8 @@ def create_visit():
 @requires("visitors.manage")
 def visit_left(visit_id: int):
     visit = desk.get_visit_or_404(visit_id)
-    desk.sign_out_visit(visit, actor=current_user)
-    db.session.commit()
+    with unit_of_work():
+        desk.sign_out_visit(visit, actor=current_user)
     flash(_("%(name)s signed out.", name=visit.visitor_name), "success")
     return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
 
@@ -85,8 +82,8 @@ def visit_left(visit_id: int):
 @requires("visitors.manage")
 def void_visit(visit_id: int):
     visit = desk.get_visit_or_404(visit_id)
-    desk.void_visit(visit, actor=current_user, reason=VoidForm().reason.data)
-    db.session.commit()
+    with unit_of_work():
+        desk.void_visit(visit, actor=current_user, reason=VoidForm().reason.data)
     flash(_("Visit voided."), "success")
     return htmx.redirect_to(url_for("frontdesk.desk.visitors"))
 
