@@ -1,14 +1,16 @@
-"""Recruiting: openings, candidates, applications, CV files, interviews, scorecards, employees."""
+"""Recruiting: openings, candidates, applications, CV files, interviews, scorecards.
+
+The employee a hire creates is ``portal.models.people.Employee`` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    Date,
     ForeignKey,
     Index,
     String,
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal.models.base import utcnow
+from portal.models.people import Employee  # noqa: F401  (moved to people by 0012)
 from portal.models.types import UTCDateTime
 from portal.models.users import Department, User
 
@@ -364,24 +367,3 @@ class WorkingHours(db.Model):
     weekday: Mapped[int]
     start_minute: Mapped[int]  # minutes after midnight
     end_minute: Mapped[int]
-
-
-class Employee(db.Model):
-    """Created when a candidate is hired, ready for onboarding."""
-
-    __tablename__ = "recruiting_employee"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int | None] = mapped_column(
-        ForeignKey("recruiting_application.id", ondelete="SET NULL"), unique=True
-    )
-    name: Mapped[str] = mapped_column(String(160))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    position: Mapped[str] = mapped_column(String(160))
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
-    start_date: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    department: Mapped[Department | None] = relationship(lazy="joined")
-    application: Mapped[Application | None] = relationship(lazy="joined")

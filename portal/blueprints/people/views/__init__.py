@@ -1,0 +1,11 @@
+"""People views, one module per sub-domain (each attaches its routes to ``bp``)."""
+
+from portal.blueprints.people.views import (  # noqa: F401
+    directory,
+    discipline,
+    employees,
+    lgpd,
+    offboarding,
+    self_service,
+    training,
+)

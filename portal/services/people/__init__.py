@@ -1,0 +1,125 @@
+"""People rules: employee records, directory, onboarding/offboarding checklists, training,
+discipline, termination and LGPD.
+
+Services flush, never commit.  One module per sub-domain; the views, the worker, the seed and
+the tests use the names re-exported here (``people.save_employee``).
+"""
+
+from portal.services.people import cpf
+from portal.services.people.checklists import (
+    complete_task,
+    create_checklist,
+    get_task_or_404,
+    my_open_tasks,
+    open_progress,
+    progress,
+    remind_overdue,
+    tasks_of,
+)
+from portal.services.people.common import employee_of, fold, get_employee_or_404, today
+from portal.services.people.directory import colleagues_hits, departments, search
+from portal.services.people.discipline import (
+    acknowledge,
+    get_warning_or_404,
+    is_lapsed,
+    issue_warning,
+    record_opened,
+    record_refusal,
+    warnings_of,
+)
+from portal.services.people.lgpd import anonymise, export_subject, requests_log
+from portal.services.people.offboarding import (
+    close_due_accounts,
+    held_assets,
+    open_termination,
+    record_termination,
+    rehire,
+)
+from portal.services.people.records import (
+    accept_invitation,
+    add_document,
+    counts_by_status,
+    create_account,
+    document_path,
+    documents_of,
+    get_document_or_404,
+    history,
+    invitation_for,
+    list_employees,
+    record_view,
+    refresh_search_key,
+    save_employee,
+)
+from portal.services.people.training import (
+    add_session,
+    attendees_of,
+    create_course,
+    get_attendance_or_404,
+    get_course_or_404,
+    list_courses,
+    record_attendance,
+    record_of,
+    remind_expiring,
+    sessions_of,
+    who_still_needs,
+)
+from portal.services.people.warning_pdf import warning_pdf
+
+__all__ = [
+    "accept_invitation",
+    "acknowledge",
+    "add_document",
+    "add_session",
+    "attendees_of",
+    "get_attendance_or_404",
+    "sessions_of",
+    "anonymise",
+    "close_due_accounts",
+    "colleagues_hits",
+    "complete_task",
+    "counts_by_status",
+    "cpf",
+    "create_account",
+    "create_checklist",
+    "create_course",
+    "departments",
+    "document_path",
+    "documents_of",
+    "employee_of",
+    "export_subject",
+    "fold",
+    "get_course_or_404",
+    "get_document_or_404",
+    "get_employee_or_404",
+    "get_task_or_404",
+    "get_warning_or_404",
+    "held_assets",
+    "history",
+    "invitation_for",
+    "is_lapsed",
+    "issue_warning",
+    "list_courses",
+    "list_employees",
+    "my_open_tasks",
+    "open_progress",
+    "open_termination",
+    "progress",
+    "record_attendance",
+    "record_of",
+    "record_opened",
+    "record_refusal",
+    "record_termination",
+    "record_view",
+    "refresh_search_key",
+    "rehire",
+    "remind_expiring",
+    "remind_overdue",
+    "requests_log",
+    "save_employee",
+    "search",
+    "tasks_of",
+    "today",
+    "warning_pdf",
+    "warnings_of",
+    "who_still_needs",
+]

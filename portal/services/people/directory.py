@@ -1,0 +1,110 @@
+"""The colleague directory: what everyone may see of everyone, and nothing HR-private.
+
+Read as plain rows of the directory's own columns (name, department, position, work e-mail,
+extension): the personal e-mail and phone, CPF, birth date, address, salary and contract never
+leave the database on this path, so no template can show them by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Department, User
+from portal.models.people import LEFT, Employee
+from portal.pagination import page_arg, paged, row_page
+from portal.services.people.common import fold
+from portal.services.search import Hit, Query
+
+
+@dataclass(frozen=True)
+class Colleague:
+    id: int
+    name: str
+    position: str
+    department: str | None
+    email: str | None  # the work e-mail (the portal account's), never the personal one
+    extension: str | None
+    phone: str | None  # the account's work phone
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.split() if p[:1].isalpha()]
+        return "".join(p[0] for p in (parts[:1] + parts[-1:] if len(parts) > 1 else parts)).upper()
+
+
+def _where(q: str, department_id: int | None) -> list[Any]:
+    conditions: list[Any] = [Employee.anonymised_at.is_(None), Employee.status != LEFT]
+    for word in fold(q).split()[:6]:
+        conditions.append(Employee.search_key.contains(word, autoescape=True))
+    if department_id:
+        conditions.append(Employee.department_id == department_id)
+    return conditions
+
+
+def search(q: str = "", department_id: int | None = None, *, per_page: int | None = None):
+    """A page of colleagues matching ``q`` (accent- and case-insensitive), by name."""
+    conditions = _where(q, department_id)
+    stmt = paged(
+        select(
+            Employee.id,
+            func.coalesce(Employee.preferred_name, Employee.name).label("name"),
+            Employee.position,
+            Department.name.label("department"),
+            User.email,
+            User.extension,
+            User.phone,
+        )
+        .outerjoin(Department, Department.id == Employee.department_id)
+        .outerjoin(User, User.id == Employee.user_id)
+        .where(*conditions)
+        .order_by(Employee.name, Employee.id)
+    )
+    count = select(func.count(Employee.id)).where(*conditions)
+    return row_page(
+        stmt,
+        count,
+        lambda rows: [Colleague(*row) for row in rows],
+        page=page_arg(),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+    )
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def colleagues_hits(query: Query, user: Any) -> list[Hit]:
+    """The header search's colleagues: directory fields only (name, position, department).
+
+    One query over the folded ``search_key``; HR (``hr.employees.view``) is taken to the
+    record, everyone else to the directory filtered on the name.
+    """
+    stmt = (
+        select(
+            Employee.id,
+            func.coalesce(Employee.preferred_name, Employee.name).label("name"),
+            Employee.position,
+            Department.name.label("department"),
+        )
+        .outerjoin(Department, Department.id == Employee.department_id)
+        .where(*_where("", None), Employee.search_key.like(query.like, escape="\\"))
+        .order_by(Employee.name, Employee.id)
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+    hr = bool(user.can("hr.employees.view"))
+    return [
+        Hit(
+            row.name,
+            url_for("people.employee", employee_id=row.id)
+            if hr
+            else url_for("people.index", q=row.name),
+            " · ".join(x for x in (row.position, row.department) if x),
+        )
+        for row in db.session.execute(stmt)
+    ]
