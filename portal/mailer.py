@@ -40,7 +40,7 @@ def build_mime(message: OutboundMessage) -> EmailMessage:
         text=message.text_body,
         html=message.html_body,
         attachments=[(a.filename, a.content_type, a.data) for a in message.attachments],
-        headers={"X-Portal-Outbox-Id": str(message.id)},
+        headers={**(message.headers or {}), "X-Portal-Outbox-Id": str(message.id)},
     )
 
 

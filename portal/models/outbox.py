@@ -27,7 +27,7 @@ CANCELLED = "cancelled"
 UNCERTAIN = "uncertain"
 STATUSES = (PENDING, SENDING, SENT, FAILED, DEAD, CANCELLED, UNCERTAIN)
 # Kinds that must never be sent twice automatically (at-most-once + human reconciliation).
-AT_MOST_ONCE_KINDS = frozenset({"supplier_order"})
+AT_MOST_ONCE_KINDS = frozenset({"supplier_order", "repair_request"})
 
 
 class OutboundMessage(db.Model):
@@ -62,6 +62,8 @@ class OutboundMessage(db.Model):
     recipient_status: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Extra MIME headers, e.g. In-Reply-To / References of a reply from the shared inbox.
+    headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     # The record this message is about, for a link from the admin page.
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[int | None]

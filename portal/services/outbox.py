@@ -77,8 +77,11 @@ def queue_email(
     locale: str | None = None,
     kind: str = "email",
     target: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Render a message and write it to the outbox; a second call with the same key is a no-op.
+
+    ``headers`` are extra MIME headers (a reply's In-Reply-To and References).
 
     The worker is nudged only after the caller's transaction commits.
     """
@@ -103,6 +106,7 @@ def queue_email(
         message_id=make_msgid(domain=_domain()),
         target_type=type(target).__name__ if target is not None else None,
         target_id=getattr(target, "id", None),
+        headers=dict(headers) if headers else None,
         attachments=[
             OutboundAttachment(filename=a.filename, content_type=a.content_type, data=a.data)
             for a in attachments
