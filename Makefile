@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
 PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
 
-.PHONY: help install run test test-fast test-slow test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv soak clean
+.PHONY: help install run test test-fast test-slow test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-equipment soak clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ $(MO): $(PO) $(STAMP)
 translations: $(MO) ## Compile the translation catalogues
 
 extract: $(STAMP) ## Extract strings, update the catalogue, fill it from translations/fragments
-	$(VENV)/bin/pybabel extract --ignore-dirs=".*" -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot .
+	$(VENV)/bin/pybabel extract --ignore-dirs=".*" -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 -o portal/translations/messages.pot .
 	$(VENV)/bin/pybabel update -N -i portal/translations/messages.pot -d portal/translations
 	$(PY) tools/po_merge.py
 
@@ -62,7 +62,7 @@ fmt: install ## Format the code
 	$(VENV)/bin/ruff check --fix portal worker tests bench
 	$(VENV)/bin/ruff format portal worker tests bench
 
-bench: bench-mail bench-frontdesk bench-supplies bench-cv ## Run every benchmark (needs wrk)
+bench: bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-equipment ## Run every benchmark (needs wrk)
 
 bench-mail: install ## Outbox → SMTP sink throughput vs plain RQ + smtplib ceiling
 	$(PY) -m bench.mail
@@ -75,6 +75,12 @@ bench-supplies: install ## Approval queue, items, suggestions vs the bare list p
 
 bench-cv: install ## CV ingestion vs raw extraction; ranked list vs the bare list page
 	$(PY) -m bench.recruiting
+
+bench-search: install ## Header search over 50k calls, 20k orders, 5k items vs the bare list page
+	$(PY) -m bench.search
+
+bench-equipment: install ## Register, a machine's page, cost per page (5k assets, 200k readings) vs the bare list page
+	$(PY) -m bench.equipment
 
 soak: install ## Soak test: 2 web, 2 workers, 2 schedulers on PostgreSQL + Redis under load with faults (~10 min)
 	$(PY) -m bench.soak

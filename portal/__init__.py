@@ -78,6 +78,7 @@ def _pin_host(app: Flask) -> None:
 def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
     """The Host headers production answers: PORTAL_BASE_URL's host and PORTAL_ALLOWED_HOSTS."""
     hosts = [urlsplit(config["PORTAL_BASE_URL"]).hostname or ""]
+    hosts.append(urlsplit(config.get("PORTAL_PUBLIC_URL") or "").hostname or "")
     extra = config.get("PORTAL_ALLOWED_HOSTS") or []
     if isinstance(extra, str):
         extra = extra.split(",")

@@ -16,9 +16,23 @@ from flask import Flask
 
 from portal import ui
 from portal.security import PERMISSIONS
-from portal.services import frontdesk, notifications
 
-AREAS = ("core", "auth", "notifications", "frontdesk", "supplies", "recruiting", "outbox", "admin")
+AREAS = (
+    "core",
+    "auth",
+    "notifications",
+    "frontdesk",
+    "supplies",
+    "recruiting",
+    "inbox",
+    "search",
+    "equipment",
+    "reports",
+    "people",
+    "outbox",
+    "admin",
+    "company",
+)
 
 
 def register_all(app: Flask) -> ui.Registry:
@@ -28,7 +42,6 @@ def register_all(app: Flask) -> ui.Registry:
         package = importlib.import_module(f"portal.blueprints.{area}")
         package.register(app)
     _check(app, registry)
-    _publish(registry)
     return registry
 
 
@@ -40,17 +53,3 @@ def _check(app: Flask, registry: ui.Registry) -> None:
     for item in registry.nav:
         if item.endpoint not in app.view_functions:
             raise ValueError(f"nav entry for unknown endpoint {item.endpoint!r}")
-
-
-def _publish(registry: ui.Registry) -> None:
-    """Hand the notification kinds and request types to the services that check them.
-
-    The services still keep their lookup tables as module dicts (``notifications.KINDS``,
-    ``frontdesk.REQUEST_TYPES``); filling them from here makes the areas' ``register`` the
-    source of both.  Setting an existing key again is a no-op, so several apps in one process
-    (tests) see the same tables.
-    """
-    for kind, label in registry.notification_kinds.items():
-        notifications.register_kind(kind, label)
-    for key, (label, on_filed) in registry.request_types.items():
-        frontdesk.register_request_type(key, label, on_filed)

@@ -54,6 +54,12 @@ def base_origin(config: Mapping[str, Any]) -> str:
     return f"{parts.scheme or 'http'}://{parts.netloc or 'localhost'}"
 
 
+def public_url(config: Mapping[str, Any]) -> str:
+    """The base of links sent to people outside the company: PORTAL_PUBLIC_URL, else
+    PORTAL_BASE_URL."""
+    return (config.get("PORTAL_PUBLIC_URL") or config["PORTAL_BASE_URL"]).rstrip("/")
+
+
 def development_secret_key(instance: Path) -> str:
     """Return the development key kept in ``instance/secret_key``, creating it once."""
     path = instance / "secret_key"
@@ -93,6 +99,10 @@ def from_environment() -> dict[str, Any]:
         # on a page) is built from it, never from the request's Host header.  In production its
         # host is also the one Host header accepted (with PORTAL_ALLOWED_HOSTS).
         "PORTAL_BASE_URL": env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # The address candidates (people outside the company) reach, for the links they are sent
+        # (the interview booking page), when it differs from PORTAL_BASE_URL (the internal
+        # portal).  Empty: PORTAL_BASE_URL.  Its host is answered too (TRUSTED_HOSTS).
+        "PORTAL_PUBLIC_URL": env.get("PORTAL_PUBLIC_URL", "").rstrip("/"),
         # Production: more host names the portal answers to besides PORTAL_BASE_URL's, comma
         # separated (e.g. the name the load balancer uses for /healthz).  Any other Host header
         # gets 400.  A leading dot accepts subdomains (".example.com").
@@ -125,6 +135,17 @@ def from_environment() -> dict[str, Any]:
         ),
         "OUTBOX_BACKOFF_CAP_SECONDS": _int(
             "OUTBOX_BACKOFF_CAP_SECONDS", Defaults.OUTBOX_BACKOFF_CAP_SECONDS
+        ),
+        # Shared inbox: the Fernet key that encrypts mailbox passwords, generated with
+        # python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+        # Unset in development: derived from SECRET_KEY; production refuses to store a password
+        # without it.  Changing it makes stored passwords unreadable (re-enter them).
+        "PORTAL_SECRET_BOX_KEY": env.get("PORTAL_SECRET_BOX_KEY", ""),
+        # Seconds between two fetches of a healthy mailbox (a failing one backs off, doubling).
+        "INBOX_FETCH_INTERVAL": _int("INBOX_FETCH_INTERVAL", Defaults.INBOX_FETCH_INTERVAL),
+        # A message larger than this (bytes) is stored as unreadable, with its headers only.
+        "INBOX_MAX_MESSAGE_BYTES": _int(
+            "INBOX_MAX_MESSAGE_BYTES", Defaults.INBOX_MAX_MESSAGE_BYTES
         ),
         # Seconds between two runs of the outbox sweeper (read by worker/cron.py).
         "PORTAL_SWEEP_INTERVAL": _int("PORTAL_SWEEP_INTERVAL", Defaults.PORTAL_SWEEP_INTERVAL),
@@ -205,5 +226,12 @@ class Defaults:
     # First retry delay; each later one doubles up to the cap.
     OUTBOX_BACKOFF_BASE_SECONDS = 30
     PORTAL_SWEEP_INTERVAL = 60
+    # Shared inbox: fetch interval, IMAP socket timeout, how long a worker holds a mailbox,
+    # the backoff cap for an unreachable one, the largest message read in full.
+    INBOX_FETCH_INTERVAL = 60
+    INBOX_IMAP_TIMEOUT = 30
+    INBOX_LEASE_SECONDS = 300
+    INBOX_BACKOFF_CAP_SECONDS = 3600
+    INBOX_MAX_MESSAGE_BYTES = 25 * 1024 * 1024
     # Upload limits.
     FAX_MAX_BYTES = 10 * 1024 * 1024

@@ -111,31 +111,34 @@ def _aware(value: datetime, zone: tzinfo) -> datetime:
     return value.astimezone(zone)
 
 
+NAMED = ("short", "medium", "long", "full")
+
+
+def named_pattern(fmt: str, locale: Locale) -> str:
+    """The CLDR pattern of a named datetime format, its time always to the minute.
+
+    The portal never shows seconds or a time zone name ("10:00", not "10:00:00" or "10:00:00
+    Horário Padrão de Brasília"): the date part follows ``fmt``, the time part is the locale's
+    short time, joined the locale's way for ``fmt``.  ``"when"`` is ``"full"`` (an appointment:
+    weekday, date and time).
+    """
+    name = "full" if fmt == "when" else fmt
+    combined = str(babel_dates.get_datetime_format(name, locale=locale))
+    return combined.replace(
+        "{1}", babel_dates.get_date_format(name, locale=locale).pattern
+    ).replace("{0}", babel_dates.get_time_format("short", locale=locale).pattern)
+
+
 @lru_cache(maxsize=256)
 def datetime_formatter_for(fmt: str, locale_name: str, zone: tzinfo) -> Formatter:
-    """A formatter of datetimes for one CLDR format name (or pattern), locale and zone."""
+    """A formatter of datetimes for one format name (``short``, ``medium``, ``long``, ``full``,
+    ``when``: the time always to the minute) or CLDR pattern, locale and zone."""
     locale = Locale.parse(locale_name)
-    if fmt in ("short", "medium", "long", "full"):
-        combined = str(babel_dates.get_datetime_format(fmt, locale=locale)).replace("'", "")
-        date_part = _compile(babel_dates.get_date_format(fmt, locale=locale).pattern, locale)
-        time_part = _compile(babel_dates.get_time_format(fmt, locale=locale).pattern, locale)
-        if date_part is not None and time_part is not None:
-            head, sep, tail = combined.partition("{1}")
-            # combined is e.g. "{1}, {0}" or "{1} {0}": date first in both our languages
-            if not head and "{0}" in tail and "{1}" not in tail:
-                between, _, after = tail.partition("{0}")
-
-                def combined_render(value: datetime | None) -> str:
-                    if not value:
-                        return ""
-                    v = _aware(value, zone)
-                    return date_part(v) + between + time_part(v) + after
-
-                return combined_render
-    else:
-        whole = _compile(fmt, locale)
-        if whole is not None:
-            return lambda value: whole(_aware(value, zone)) if value else ""
+    if fmt in NAMED or fmt == "when":
+        fmt = named_pattern(fmt, locale)
+    whole = _compile(fmt, locale)
+    if whole is not None:
+        return lambda value: whole(_aware(value, zone)) if value else ""
 
     def fallback(value: datetime | None) -> str:
         if not value:

@@ -6,7 +6,7 @@ both read it, so it imports nothing of either.
 
 from __future__ import annotations
 
-ROLES = ("staff", "back_office", "office_manager", "hr_manager", "admin")
+ROLES = ("staff", "back_office", "office_manager", "director", "hr_manager", "admin")
 
 # Every permission the portal knows, with the roles that hold it.  A later delegation grants one
 # permission to one user for a period; see ``User.permissions``.
@@ -23,12 +23,13 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "visitors.manage": ("back_office",),
     "requests.triage": ("back_office",),
     # Supplies and purchasing
-    "supplies.view": ("back_office", "office_manager"),
+    "supplies.view": ("back_office", "office_manager", "director"),
     "supplies.manage": ("back_office", "office_manager"),
     "stock.count": ("back_office",),
     "purchase.create": ("back_office", "office_manager"),
-    "purchase.approve": ("office_manager",),
-    "purchase.delegate": ("office_manager",),
+    "purchase.approve": ("office_manager", "director"),
+    "purchase.approve_above_limit": ("director",),
+    "purchase.delegate": ("office_manager", "director"),
     "budgets.manage": ("office_manager",),
     # Equipment
     "equipment.view": ("back_office", "office_manager"),
@@ -49,6 +50,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "reports.equipment": ("back_office", "office_manager"),
     "reports.recruiting": ("hr_manager",),
     "reports.people": ("hr_manager",),
+    "reports.summary": ("office_manager", "hr_manager"),
     # Administration
     "admin.company": ("admin", "office_manager"),
     "admin.users": ("admin",),

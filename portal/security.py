@@ -45,6 +45,7 @@ ROLE_LABELS = {
     "staff": _l("Staff"),
     "back_office": _l("Back office"),
     "office_manager": _l("Office manager"),
+    "director": _l("Director / owner"),
     "hr_manager": _l("HR manager"),
     "admin": _l("Admin"),
 }

@@ -49,6 +49,17 @@ class PeriodicJob:
     cron: str | None = None
 
 
+@dataclass(frozen=True)
+class SearchProvider:
+    """One kind of hit in the header search (see ``Registry.search_provider``)."""
+
+    kind: str  # unique, e.g. "calls"; also the ``?kind=`` of the full results page
+    label: Any  # lazy string: the group's heading
+    permission: str | None  # who may see the group at all (None: any signed-in user)
+    search: Callable[[Any, Any], list[Any]]  # (query, user) -> hits
+    order: int = 100
+
+
 @dataclass
 class Registry:
     """Everything the areas registered on one app, in registration order (sorted where shown)."""
@@ -60,6 +71,7 @@ class Registry:
         default_factory=dict
     )  # key -> (label, on_filed)
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
+    search_providers: list[SearchProvider] = field(default_factory=list)
 
     def nav_item(
         self,
@@ -116,6 +128,27 @@ class Registry:
             raise ValueError(f"periodic job {name!r} registered twice")
         self.periodic_jobs.append(PeriodicJob(name, func, queue, interval, cron))
 
+    def search_provider(
+        self,
+        kind: str,
+        label: Any,
+        permission: str | None,
+        function: Callable[[Any, Any], list[Any]],
+        *,
+        order: int = 100,
+    ) -> None:
+        """Add a kind of hit to the header search.
+
+        ``function(query, user)`` gets a ``portal.services.search.Query`` (folded text, LIKE
+        pattern, digits, ``limit`` and ``offset``) and the signed-in user, and returns at most
+        ``query.limit`` ``portal.services.search.Hit`` in one query.  It is called only for
+        users holding ``permission``; it must itself drop rows the user may not open.
+        """
+        if any(p.kind == kind for p in self.search_providers):
+            raise ValueError(f"search provider {kind!r} registered twice")
+        self.search_providers.append(SearchProvider(kind, label, permission, function, order))
+        self.search_providers.sort(key=lambda p: p.order)
+
 
 def init_app(app: Flask) -> Registry:
     """Give ``app`` its empty registry (create_app, before the areas register)."""
@@ -138,6 +171,10 @@ def visible_nav(user: Any) -> list[NavItem]:
 
 def visible_cards(user: Any) -> list[Card]:
     return [c for c in current().cards if c.permission is None or user.can(c.permission)]
+
+
+def visible_search_providers(user: Any) -> list[SearchProvider]:
+    return [p for p in current().search_providers if p.permission is None or user.can(p.permission)]
 
 
 def endpoints() -> set[str]:

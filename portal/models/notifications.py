@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -23,8 +24,12 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(64))
-    # Rendered in the recipient's language when created.
-    text: Mapped[str] = mapped_column(String(500))
+    # What happened, rendered in the reader's language each time it is shown: ``message`` is the
+    # gettext msgid (English source text) and ``params`` its values, some of them translatable
+    # themselves (portal.services.notifications.render).  A row without a message shows
+    # ``params["text"]`` as it is (notifications written before issue 17, or plain text).
+    message: Mapped[str | None] = mapped_column(String(500))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     url: Mapped[str | None] = mapped_column(String(500))
     target_type: Mapped[str | None] = mapped_column(String(64))
     target_id: Mapped[int | None]

@@ -33,9 +33,20 @@ def test_datetimes_match_babel(locale: str, fmt: str) -> None:
     for zone in ZONES:
         fast = formatting.datetime_formatter_for(fmt, locale, zone)
         for value in _instants():
-            expected = babel_dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+            pattern = fmt
+            if fmt in formatting.NAMED:  # the time to the minute: no seconds, no zone name
+                pattern = formatting.named_pattern(fmt, babel_dates.Locale.parse(locale))
+            expected = babel_dates.format_datetime(value, pattern, tzinfo=zone, locale=locale)
             assert fast(value) == expected, (value, zone)
     assert fast(None) == ""
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("fmt", ["short", "medium", "long", "full", "when"])
+def test_named_datetimes_never_show_seconds(locale: str, fmt: str) -> None:
+    value = datetime(2026, 12, 3, 13, 5, 42, tzinfo=UTC)
+    text = formatting.datetime_formatter_for(fmt, locale, ZONES[0])(value)
+    assert "10:05" in text and ":42" not in text and "Bras" not in text, text
 
 
 @pytest.mark.parametrize("locale", LOCALES)

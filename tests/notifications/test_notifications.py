@@ -22,7 +22,8 @@ def test_notify_creates_in_app_notification_and_email_in_users_language(make_use
     user = make_user(email="ana@example.com", name="Ana", locale="pt_BR")
     _notify(user, url="/notifications/")
     note = db.session.scalars(select(Notification)).one()
-    assert note.text == "Mensagens do sistema" and note.read_at is None
+    assert note.read_at is None
+    assert notifications.render_in(note, "pt_BR") == "Mensagens do sistema"
     message = db.session.scalars(select(OutboundMessage)).one()
     assert message.recipients == ["ana@example.com"] and message.locale == "pt_BR"
     assert "Olá, Ana," in message.text_body

@@ -21,7 +21,7 @@ def test_preference_changes_are_audited_old_to_new(client, make_user, login_as):
     (entry,) = _entries()
     assert entry.actor_id == user.id and entry.target_type == "User" and entry.target_id == user.id
     # every kind was on (the default) and is now off
-    assert entry.changes == {f"email:{kind}": [True, False] for kind in notifications.KINDS}
+    assert entry.changes == {f"email:{kind}": [True, False] for kind in notifications.kinds()}
 
     client.post("/notifications/preferences", data={})  # nothing changed: nothing recorded
     assert len(_entries()) == 1

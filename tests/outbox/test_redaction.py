@@ -12,6 +12,7 @@ import secrets
 import pytest
 from flask import template_rendered, url_for
 
+from portal.config import public_url
 from portal.extensions import db
 from portal.models.devmail import DevMailboxMessage
 from portal.services import outbox
@@ -34,7 +35,7 @@ def _booking_email(app) -> tuple[int, str]:
             {
                 "name": "Mariana",
                 "opening": "Analista financeiro",
-                "link": url_for("recruiting.book", token=token),
+                "link": public_url(app.config) + url_for("recruiting.book", token=token),
                 "days": 7,
             },
             dedupe_key=f"recruiting:booking:test-{token[:8]}",
