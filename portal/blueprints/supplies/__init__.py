@@ -76,20 +76,15 @@ def spend_card(user: Any) -> dict[str, Any]:
     rows = [(c, used) for c, used in supplies.spend_by_category() if c.monthly_budget]
     total_budget = sum((c.monthly_budget for c, _u in rows), start=0)
     total_used = sum((u for _c, u in rows), start=0)
-    pairs = [(c.name[:8], float(u)) for c, u in rows]
     return {
         "title": _("Spend this month"),
         "value": supplies.money(total_used),
         "hint": _("of %(budget)s budgeted", budget=supplies.money(total_budget)),
         "url": url_for("supplies.settings") if user.can("budgets.manage") else None,
         "tone": "danger" if total_budget and total_used > total_budget else "info",
-        "chart": {
-            "label": _("Spend by category this month"),
-            "values": [v for _l2, v in pairs] or [0],
-            "pairs": pairs,
-        }
-        if pairs
-        else None,
+        # The trend is the reports area's chart card ("reports-spend"); this card lists each
+        # category in full words with its numbers (no bar with cut labels).
+        "chart": None,
         "items": [
             (
                 _(
