@@ -16,7 +16,7 @@ from portal.models import User
 from portal.models.base import utcnow
 from portal.models.equipment import Asset, Event
 
-MAX_COUNTER = 10**12
+MAX_COUNTER = 2_147_483_647  # the INTEGER columns; no office copier counts that far
 
 
 def path(suffix: str = "") -> str:
