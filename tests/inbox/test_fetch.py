@@ -50,10 +50,11 @@ def test_two_workers_at_once_store_each_message_once(app, mailbox, deliver):
     for n in range(12):
         deliver(f"Concorrente {n}")
     results: list[int] = []
+    mailbox_id = mailbox.id  # read here: the fixture's object belongs to this thread's session
 
     def worker() -> None:
         with app.app_context():
-            results.append(inbox.fetch_mailbox(mailbox.id))
+            results.append(inbox.fetch_mailbox(mailbox_id))
             db.session.remove()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
