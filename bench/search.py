@@ -1,12 +1,13 @@
 """Header search benchmark: indexed search over a large office against a bare Flask page.
 
-    python -m bench.search [--calls 50000] [--orders 20000] [--items 5000] [--visits 20000]
-                           [--duration 5] [--reps 3]
+    python -m bench.search [--calls 600000] [--visits 200000] [--faxes 50000] [--staff 100000]
+                           [--orders 100000] [--items 50000] [--duration 5] [--reps 3]
 
-1. Generates a SQLite database with bulk inserts (the search triggers fill ``search_gram`` as
-   rows go in): the supplies bench's catalogue (``--items`` items, 40 suppliers, ``--orders``
-   purchase orders), ``--calls`` calls and ``--visits`` visitors with Portuguese names (accents:
-   "João", "Conceição"), plus the bare baseline database.
+1. Generates a SQLite database with bulk inserts, about 1,000,000 indexed rows by default
+   (issue 14): the supplies bench's catalogue (``--items`` items, 40 suppliers, ``--orders``
+   purchase orders), ``--calls`` calls, ``--visits`` visitors, ``--faxes`` faxes and
+   ``--staff`` employees with Portuguese names (accents: "João", "Conceição"), then fills the
+   FTS5 indexes in one pass (``flask search reindex``), plus the bare baseline database.
 2. Starts the portal and the bare Flask page (the front-desk bench's baseline: 50 rows from one
    indexed query in a layout) under gunicorn (sync, 2 workers each) on 127.0.0.1.
 3. Loads each URL with ``wrk``, alternating, ``--reps`` times: a common name typed without
@@ -52,13 +53,14 @@ PAGES = {
 
 
 def generate(workdir: Path, args: argparse.Namespace, seed: int = 17) -> Path:
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import insert
 
     from portal import create_app
     from portal.extensions import db
-    from portal.models.frontdesk import Call, Visit
-    from portal.models.search_indexes import search_gram, sqlite_trigger_names
-    from portal.services.search import indexed
+    from portal.models.frontdesk import Call, Fax, Visit
+    from portal.models.people import Employee
+    from portal.models.search_indexes import SEARCHED, fts_name, sqlite_trigger_names
+    from portal.services.search import fold, indexed
 
     supplies_args = argparse.Namespace(
         items=args.items, movements=0, orders=args.orders, pending=50
@@ -72,16 +74,25 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 17) -> Path:
     def person() -> str:
         return f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
 
+    def load(model: object, rows: object) -> None:
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == 20_000:
+                db.session.execute(insert(model), batch)
+                batch = []
+        if batch:
+            db.session.execute(insert(model), batch)
+
     with app.app_context():
         # A bulk load, as an import would do it: without the per-row triggers, then one sorted
-        # fill of the trigram table (`flask search reindex`, which also restores the triggers).
-        for table in ("frontdesk_call", "frontdesk_visit"):
+        # fill of every FTS5 table (`flask search reindex`, which also restores the triggers).
+        for table in SEARCHED:
             for trigger in sqlite_trigger_names(table):
                 db.session.execute(db.text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        batch = []
-        for i in range(args.calls):
-            created = now - timedelta(days=rng.random() * 365)
-            batch.append(
+        load(
+            Call,
+            (
                 {
                     "direction": "in",
                     "caller_name": RARE if i == args.calls // 2 else person(),
@@ -94,36 +105,61 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 17) -> Path:
                     "outcome": "handled",
                     "status": "closed",
                     "logged_by_id": 2,
-                    "created_at": created,
+                    "created_at": now - timedelta(days=365 * (args.calls - i) / args.calls),
                 }
-            )
-            if len(batch) == 10_000:
-                db.session.execute(insert(Call), batch)
-                batch = []
-        if batch:
-            db.session.execute(insert(Call), batch)
-        visits = [
-            {
-                "visitor_name": person(),
-                "company": f"Empresa {rng.randint(1, 3000)} Ltda.",
-                "host_id": 2,
-                "arrived_at": now - timedelta(days=rng.random() * 365),
-                "logged_by_id": 2,
+                for i in range(args.calls)
+            ),
+        )
+        load(
+            Visit,
+            (
+                {
+                    "visitor_name": person(),
+                    "company": f"Empresa {rng.randint(1, 3000)} Ltda.",
+                    "host_id": 2,
+                    "arrived_at": now - timedelta(days=365 * (args.visits - i) / args.visits),
+                    "logged_by_id": 2,
+                }
+                for i in range(args.visits)
+            ),
+        )
+        load(
+            Fax,
+            (
+                {
+                    "correspondent": f"{rng.choice(LAST)} & {rng.choice(LAST)} Advogados",
+                    "number": f"+55113{rng.randint(1e6, 9999999)}",
+                    "logged_by_id": 2,
+                    "created_at": now - timedelta(days=365 * (args.faxes - i) / args.faxes),
+                }
+                for i in range(args.faxes)
+            ),
+        )
+        positions = ["Analista", "Assistente", "Coordenadora", "Técnico", "Gerente de Operações"]
+
+        def employee(i: int) -> dict:
+            name, position = person(), rng.choice(positions)
+            return {
+                "name": name,
+                "position": position,
+                "start_date": (now - timedelta(days=rng.randint(1, 4000))).date(),
+                "status": "active",
+                "search_key": fold(f"{name} {position}"),
             }
-            for _ in range(args.visits)
-        ]
-        for chunk in range(0, len(visits), 10_000):
-            db.session.execute(insert(Visit), visits[chunk : chunk + 10_000])
+
+        load(Employee, (employee(i) for i in range(args.staff)))
         db.session.commit()
         indexed.rebuild()
         db.session.commit()
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
-        grams = db.session.scalar(select(func.count()).select_from(search_gram))
-    print(
-        f"generated {args.calls} calls, {args.visits} visits ({grams} trigram rows) in "
-        f"{time.perf_counter() - started:.1f}s"
-    )
+        counts = {
+            table: db.session.scalar(db.text(f"SELECT count(*) FROM {fts_name(table)}"))
+            for table in SEARCHED
+        }
+    total = sum(counts.values())
+    print(f"generated and indexed {total} rows {counts} in {time.perf_counter() - started:.1f}s")
+    (workdir / "indexed-rows.txt").write_text(str(total))
     return path
 
 
@@ -182,8 +218,11 @@ def run(args: argparse.Namespace) -> str:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "supplies.db"
+    args.load_before = _uptime()
     if not (args.reuse and db_path.exists()):
         generate(workdir, args)
+    rows = workdir / "indexed-rows.txt"
+    args.indexed_rows = f"{int(rows.read_text()):,}" if rows.exists() else "?"
     queries = measure_queries(db_path, workdir)
     print(queries)
     portal_port, base_port = _free_port(), _free_port()
@@ -222,9 +261,14 @@ def run(args: argparse.Namespace) -> str:
     finally:
         _stop(portal)
         _stop(baseline)
+    args.load_after = _uptime()
     report = _report(results, queries, args)
     (ROOT / "bench" / "RESULTS-search.md").write_text(report)
     return report
+
+
+def _uptime() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__().strip("[]")
 
 
 def _report(results: dict[str, list[dict]], queries: dict[str, tuple], args) -> str:
@@ -235,9 +279,11 @@ def _report(results: dict[str, list[dict]], queries: dict[str, tuple], args) -> 
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()} "
         f"(Python {sys.version.split()[0]}); `python -m bench.search --calls {args.calls} "
-        f"--visits {args.visits} --orders {args.orders} --items {args.items} "
-        f"--duration {args.duration} --reps {args.reps}`; SQLite (``search_gram`` trigram "
-        "index kept by triggers).",
+        f"--visits {args.visits} --faxes {args.faxes} --staff {args.staff} "
+        f"--orders {args.orders} --items {args.items} "
+        f"--duration {args.duration} --reps {args.reps}`; SQLite FTS5 (one table per searched "
+        f"table, kept by triggers): {args.indexed_rows} indexed rows. Load before / after: "
+        f"`{args.load_before}` / `{args.load_after}`.",
         "",
         "gunicorn sync, 2 workers each; wrk 2 threads, 8 connections, loopback. Medians of the "
         "repetitions. Target (issue 14): at least 0.5 of the bare list page's req/s, same run.",
@@ -260,10 +306,12 @@ def _report(results: dict[str, list[dict]], queries: dict[str, tuple], args) -> 
         )
     lines += [
         "",
-        "Queries: one per kind the user may see plus the request's own (session, user), the "
-        "same whatever the data (tests/search/test_search.py). Each kind's query reads the "
-        "trigram index (tests/search/test_search_plans.py pins the plans on SQLite and, "
-        "with sequential scans disabled, on PostgreSQL's pg_trgm GIN indexes).",
+        "Queries: one per kind the user may see, one reading the FTS5 vocabularies (the terms "
+        "a typed prefix of 4+ characters stands for), plus the request's own (session, user), "
+        "the same whatever the data (tests/search/test_search.py). Each kind's query starts from "
+        "its full-text index, newest first (tests/search/test_search_plans.py pins the plans: "
+        "SQLite's FTS5 tables read in rowid order without a sort, and, with sequential scans "
+        "disabled, PostgreSQL's tsvector GIN indexes).",
         "",
     ]
     return "\n".join(lines)
@@ -271,10 +319,13 @@ def _report(results: dict[str, list[dict]], queries: dict[str, tuple], args) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--calls", type=int, default=50_000)
-    parser.add_argument("--visits", type=int, default=20_000)
-    parser.add_argument("--orders", type=int, default=20_000)
-    parser.add_argument("--items", type=int, default=5_000)
+    # ~1,000,000 indexed rows together (issue 14): calls, visits, faxes, staff, supply items
+    parser.add_argument("--calls", type=int, default=600_000)
+    parser.add_argument("--visits", type=int, default=200_000)
+    parser.add_argument("--faxes", type=int, default=50_000)
+    parser.add_argument("--staff", type=int, default=100_000)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--workdir", default="/tmp/bench-search")

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from portal.models.search_indexes import include_name, restore_sqlite_triggers
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -92,6 +94,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        conf_args.setdefault("include_name", include_name)  # not the FTS5 tables (search)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +103,12 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        # SQLite: a batch migration that rebuilt a searched table dropped its search
+        # triggers; put them back (and refill that index) whatever the revision did.
+        for table in restore_sqlite_triggers(connection):
+            logger.warning("search: triggers of %s restored, its index rebuilt", table)
+        if connection.in_transaction():
+            connection.commit()
 
 
 if context.is_offline_mode():

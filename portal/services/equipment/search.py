@@ -7,18 +7,15 @@ from typing import Any
 from flask import url_for
 from sqlalchemy import or_, select
 
-from portal.extensions import db
 from portal.models import User
 from portal.models.equipment import Asset
 from portal.services.search import Hit, Query
-from portal.services.search.text import fold_sql
+from portal.services.search.indexed import execute, ids_matching, window
 
 
-def assets(query: Query, user: Any) -> list[Hit]:
-    """One query; retired assets included (they are still in the register)."""
+def _assets() -> Any:
     holder = User.__table__.alias("holder")
-    columns = (Asset.asset_tag, Asset.serial, Asset.make, Asset.model, Asset.room, holder.c.name)
-    stmt = (
+    return window(
         select(
             Asset.id,
             Asset.asset_tag,
@@ -29,16 +26,22 @@ def assets(query: Query, user: Any) -> list[Hit]:
             holder.c.name.label("holder"),
         )
         .outerjoin(holder, holder.c.id == Asset.holder_id)
-        .where(or_(*(fold_sql(c).like(query.like, escape="\\") for c in columns)))
-        .order_by(Asset.asset_tag, Asset.id)
-        .limit(query.limit)
-        .offset(query.offset)
+        .where(or_(Asset.id.in_(ids_matching(Asset)), Asset.holder_id.in_(ids_matching(User))))
+        .order_by(Asset.id.desc())
     )
+
+
+def assets(query: Query, user: Any) -> list[Hit]:
+    """One query, newest first; retired assets included (they are still in the register).
+
+    The asset's own words come from its full-text index, the holder's name from the users'
+    (so renaming a person needs no re-indexing of what they hold).
+    """
     return [
         Hit(
             f"{r.asset_tag} — {r.make} {r.model}",
             url_for("equipment.detail", asset_id=r.id),
             " · ".join(x for x in (r.floor, r.room, r.holder) if x),
         )
-        for r in db.session.execute(stmt)
+        for r in execute("assets", _assets, query, Asset, User)
     ]

@@ -2,17 +2,18 @@
 
 Areas register kinds with ``ui.Registry.search_provider(kind, label, permission, function)``;
 a provider is ``function(query: Query, user) -> list[Hit]`` issuing ONE query that returns at
-most ``query.limit`` hits from ``query.offset``, matching ``fold_sql(column).like(query.like,
-escape="\\\\")`` (or ``query.digits`` for numbers) and dropping rows ``user`` may not open.
-``search`` asks each provider the user may see for one more hit than it shows, so the number of
-queries is constant per kind, whatever the data.
+most ``query.limit`` hits from ``query.offset``, narrowed by the database's full-text index
+(``portal.services.search.indexed.newest_matching`` / ``ids_matching``: SQLite FTS5,
+PostgreSQL ``tsvector``; see ``portal/models/search_indexes.py``) and dropping rows ``user``
+may not open. ``search`` asks each provider the user may see for one more hit than it shows, so
+the number of queries is constant per kind, whatever the data.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,13 @@ from flask_babel import gettext as _
 
 from portal import ui
 from portal.errors import NotAllowed, NotFound, ValidationError
+from portal.models.search_indexes import SEARCHED
+from portal.services.search import indexed
 from portal.services.search.text import fold, fold_sql, install_sqlite_functions
 
 MAX_QUERY = 100
+MAX_TERMS = 8  # words of a query sent to the index (the rest would only narrow further)
+_TOKEN = re.compile(r"[^\W_]+")  # what the index calls a word (FTS5 unicode61, PostgreSQL)
 MIN_CHARS = 2
 PER_KIND = 5
 PAGE_SIZE = 20
@@ -35,6 +40,8 @@ class Query:
     like: str  # "%folded%" with LIKE wildcards escaped (escape character: backslash)
     prefix: str  # "folded%" (prefix matching)
     digits: str  # the digits typed, for phone and order numbers ("" if none)
+    terms: tuple[tuple[str, ...], ...] = ()  # the words typed, each split into index tokens
+    expanded: Any = None  # SQLite: (table, prefix) -> the index terms it starts (indexed.expand)
     limit: int = PER_KIND
     offset: int = 0
 
@@ -71,12 +78,16 @@ def parse_query(raw: str | None, *, limit: int = PER_KIND, offset: int = 0) -> Q
             _("Type at least %(n)d letters or digits to search.", n=MIN_CHARS), field="q"
         )
     escaped = _escape_like(folded)
+    terms = tuple(tuple(tokens) for word in folded.split() if (tokens := _TOKEN.findall(word)))[
+        :MAX_TERMS
+    ]
     return Query(
         text=text,
         folded=folded,
         like=f"%{escaped}%",
         prefix=f"{escaped}%",
         digits=re.sub(r"\D", "", text),
+        terms=terms,
         limit=limit,
         offset=offset,
     )
@@ -94,6 +105,7 @@ def search(raw: str | None, user: Any, *, kind: str = "", page: int = 1) -> list
     per = PAGE_SIZE if kind else PER_KIND
     offset = (max(page, 1) - 1) * per if kind else 0
     query = parse_query(raw, limit=per + 1, offset=offset)
+    query = replace(query, expanded=indexed.expand(query, SEARCHED))
     groups = []
     for provider in providers:
         hits = provider.search(query, user)
