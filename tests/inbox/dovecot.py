@@ -34,7 +34,7 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = {login_user}
@@ -54,7 +54,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -98,6 +99,10 @@ class Dovecot:
     users: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = None
     host: str = "127.0.0.1"
+    # With ``tls``: a self-signed certificate (no client trusts it), STARTTLS on ``port`` and
+    # implicit TLS on ``tls_port``.
+    tls: bool = False
+    tls_port: int = 0
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -120,10 +125,17 @@ class Dovecot:
             internal_group = grp.getgrgid(gid).gr_name
         self._uid, self._gid = uid, gid
         self._write_users()
+        ssl = "ssl = no"
+        if self.tls:
+            self.tls_port = self.tls_port or free_port()
+            cert, key = self._self_signed()
+            ssl = f"ssl = yes\nssl_cert = <{cert}\nssl_key = <{key}"
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(
                 root=self.root,
                 port=self.port,
+                tls_port=self.tls_port,
+                ssl=ssl,
                 uid=uid,
                 gid=gid,
                 login_user=login_user,
@@ -155,6 +167,39 @@ class Dovecot:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"dovecot did not answer on port {self.port}\n{self.log()}")
+
+    def _self_signed(self) -> tuple[Path, Path]:
+        from datetime import UTC, datetime, timedelta
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imap.test")])
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("imap.test")]), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        cert_path, key_path = self.root / "cert.pem", self.root / "key.pem"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        return cert_path, key_path
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -190,6 +235,12 @@ class Dovecot:
         """Deliver one message into ``folder`` (IMAP APPEND)."""
         with self.client(user) as imap:
             imap.append(folder, raw)
+
+    def append_many(self, user: str, raws: list[bytes], folder: str = "INBOX") -> None:
+        """Deliver many messages into ``folder`` over one connection (the benchmark's corpus)."""
+        with self.client(user) as imap:
+            for raw in raws:
+                imap.append(folder, raw)
 
     def messages(self, user: str, folder: str = "INBOX") -> dict[int, dict]:
         """UID -> {"flags", "subject"} of what is in ``folder`` now."""

@@ -187,3 +187,148 @@ def test_password_is_stored_encrypted(app, mailbox):
     from portal.services.inbox import crypto
 
     assert crypto.decrypt(stored) == IMAP_PASSWORD
+
+
+def test_mail_that_is_not_an_email_is_kept_as_unreadable_and_blocks_nothing(app, mailbox, deliver):
+    deliver("Antes")
+    deliver(raw=b"isto nao e um e-mail\r\n\x89PNG\r\n\x1a\n binario")
+    deliver(raw=b"From: =?bogus?= <broken\r\nSubject: \xff\xfe quebrado\r\n\r\n\x00\x01 body")
+    deliver("Depois")
+    assert inbox.fetch_mailbox(mailbox.id) == 4
+    rows = list(db.session.scalars(select(InboxMessage).order_by(InboxMessage.uid)))
+    before, junk, broken, after = rows
+    assert junk.unreadable and "not an e-mail" in junk.unreadable
+    assert junk.message_key.startswith("sha256:")  # no Message-ID: the bytes' hash is the key
+    assert broken.unreadable is None and "quebrado" in broken.subject  # read leniently
+    assert (before.subject, after.subject) == ("Antes", "Depois")
+    assert inbox.fetch_mailbox(mailbox.id) == 0  # and never taken twice
+
+
+def test_a_message_that_breaks_storing_is_recorded_not_fatal(app, mailbox, deliver, monkeypatch):
+    from portal.services.inbox import parsing
+
+    real = parsing.parse
+
+    def flaky(raw, **kw):
+        if b"Subject: Bomba" in raw:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(raw, **kw)
+
+    monkeypatch.setattr(parsing, "parse", flaky)
+    deliver("Bomba")
+    deliver("Normal")
+    assert inbox.fetch_mailbox(mailbox.id) == 2
+    rows = {m.subject: m for m in db.session.scalars(select(InboxMessage))}
+    assert (
+        "RecursionError" in rows["Bomba"].unreadable
+        and "Subject: Bomba" in rows["Bomba"].raw_headers
+    )
+    assert rows["Normal"].unreadable is None
+
+
+def test_one_message_delivered_twice_is_stored_once(app, mailbox, deliver):
+    msgid = deliver("Em cópia")
+    deliver("Em cópia", message_id=msgid)  # the same e-mail, To and Cc the shared address
+    deliver("Outra")
+    assert inbox.fetch_mailbox(mailbox.id) == 2
+    assert _count() == 2
+    assert db.session.get(Mailbox, mailbox.id).last_uid == 3
+
+
+def test_batches_commit_with_the_position(app, mailbox, deliver, monkeypatch):
+    from portal.services.inbox import fetching
+
+    monkeypatch.setattr(fetching, "BATCH", 2)
+    for n in range(5):
+        deliver(f"Lote {n}")
+    real = fetching._after_fetch
+    positions: list[tuple[int, int]] = []
+
+    def spy(imap, box, uids):
+        # Called right after each batch's commit: the rows and the position are in already.
+        positions.append((box.last_uid, _count()))
+        return real(imap, box, uids)
+
+    monkeypatch.setattr(fetching, "_after_fetch", spy)
+    assert inbox.fetch_mailbox(mailbox.id) == 5
+    assert positions == [(2, 2), (4, 4), (5, 5)]
+
+
+def test_a_batch_stored_but_not_flagged_is_flagged_by_the_next_run(
+    app, mailbox, deliver, dovecot, imap_folder, monkeypatch
+):
+    """The worker died after the commit, before telling the server (seen, or moved)."""
+    from portal.services.inbox import fetching
+
+    for n in range(3):
+        deliver(f"Sem marca {n}")
+    real = fetching._after_fetch
+    monkeypatch.setattr(fetching, "_after_fetch", lambda *a: (_ for _ in ()).throw(OSError("gone")))
+    inbox.fetch_mailbox(mailbox.id)
+    assert _count() == 3
+    assert all(
+        b"\\Seen" not in m["flags"] for m in dovecot.messages(IMAP_USER, imap_folder).values()
+    )
+    monkeypatch.setattr(fetching, "_after_fetch", real)
+    box = db.session.get(Mailbox, mailbox.id)
+    box.after_fetch, box.move_to = "move", imap_folder + "-done"
+    db.session.commit()
+    deliver("Nova")
+    assert inbox.fetch_mailbox(mailbox.id) == 1
+    assert dovecot.messages(IMAP_USER, imap_folder) == {}  # the three left over, and the new one
+    assert len(dovecot.messages(IMAP_USER, imap_folder + "-done")) == 4
+    assert _count() == 4
+
+
+def test_an_untrusted_certificate_is_refused_at_save_time(app, make_user):
+    """A server whose certificate nobody signed: refused with that answer, TLS or STARTTLS."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import pytest
+
+    from portal.errors import ValidationError
+    from tests.inbox.conftest import IMAP_PASSWORD
+    from tests.inbox.dovecot import Dovecot
+
+    admin = make_user(roles=["admin"])
+    root = Path(tempfile.mkdtemp(prefix="portal-dovecot-tls-"))
+    server = Dovecot(root, tls=True)
+    server.add_user(IMAP_USER, IMAP_PASSWORD)
+    try:
+        server.start()
+        for security, port in (("ssl", server.tls_port), ("starttls", server.port)):
+            with pytest.raises(ValidationError) as refused:
+                inbox.save_mailbox(
+                    None,
+                    actor=admin,
+                    data={"name": f"TLS {security}", "host": server.host, "port": port,
+                          "security": security, "username": IMAP_USER,
+                          "password": IMAP_PASSWORD, "folder": "INBOX", "after_fetch": "seen"},
+                )  # fmt: skip
+            assert "certificate not trusted" in refused.value.message, security
+            assert refused.value.field == "host"
+            db.session.rollback()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    assert db.session.scalar(select(func.count(Mailbox.id))) == 0
+
+
+def test_one_unreachable_mailbox_does_not_stop_the_others(app, mailbox, deliver, make_user):
+    from worker.jobs.inbox import fetch_due
+
+    dead = Mailbox(
+        name="Morta", host="127.0.0.1", port=1, security="none", username="x",
+        password_encrypted=db.session.get(Mailbox, mailbox.id).password_encrypted,
+        folder="INBOX", after_fetch="seen", last_uid=0,
+    )  # fmt: skip
+    db.session.add(dead)
+    db.session.commit()
+    deliver("Chegou")
+    assert fetch_due() == 1
+    db.session.expire_all()
+    assert db.session.get(Mailbox, dead.id).last_error
+    assert db.session.get(Mailbox, mailbox.id).last_error is None
+    assert _count() == 1

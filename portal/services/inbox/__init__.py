@@ -1,6 +1,6 @@
 """Shared inbox: mailboxes over IMAP (``mailboxes``), the exactly-once fetch (``fetching``),
-reading one e-mail (``parsing``), passwords kept encrypted (``crypto``) and what back office
-does with a message (``actions``)."""
+reading one e-mail (``parsing``), storing a fetched batch (``storing``), passwords kept
+encrypted (``crypto``) and what back office does with a message (``actions``)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from portal.services.inbox.fetching import (
     claim,
     due_mailbox_ids,
     fetch_mailbox,
-    store_message,
 )
 from portal.services.inbox.mailboxes import (
     FETCH_JOB,
@@ -38,6 +37,7 @@ from portal.services.inbox.mailboxes import (
     save_mailbox,
     set_active,
 )
+from portal.services.inbox.storing import store_message
 
 __all__ = [
     "FETCH_JOB",

@@ -3,10 +3,11 @@
 How exactly once holds (see ``portal.models.inbox``):
 
 1. One worker fetches a mailbox at a time: ``claim`` is a conditional UPDATE with a lease.
-2. Messages are read with ``BODY.PEEK[]`` (the server's \\Seen flag is untouched), in UID order;
-   each batch's rows and the new ``last_uid`` commit together, and only then is the server told
-   (\\Seen or MOVE).  A crash before the commit refetches the batch; a crash after it leaves at
-   most an unflagged message that the next run skips (its UID is below ``last_uid``).
+2. Messages are read with ``BODY.PEEK[]`` (the server's \\Seen flag is untouched), in UID order,
+   a batch of up to ``BATCH`` messages (``BATCH_BYTES``) per FETCH; each batch's rows, the new
+   ``last_uid`` and the renewed lease commit together, and only then is the server told (\\Seen
+   or MOVE).  A crash before the commit refetches the batch; a crash after it leaves at most an
+   unflagged batch, which the next run flags (or moves) before it reads anything new.
 3. Every row is inserted with ON CONFLICT DO NOTHING against two unique keys — (mailbox,
    UIDVALIDITY, UID) and (mailbox, Message-ID) — so a second worker, a lost lease or a
    UIDVALIDITY reset (the folder recreated, UIDs starting again at 1) never makes a duplicate.
@@ -22,9 +23,8 @@ import logging
 import os
 import socket
 import ssl
-from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.policy import compat32
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -32,21 +32,18 @@ from flask import current_app
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models.base import utcnow
-from portal.models.inbox import MOVE, InboxAttachment, InboxMessage, Mailbox
-from portal.services import filecheck
-from portal.services.inbox import crypto, parsing
-from portal.services.search.text import fold
+from portal.models.inbox import MOVE, Mailbox
+from portal.services.inbox import crypto, storing
 
 log = logging.getLogger(__name__)
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
-BATCH = 50
-ATTACHMENT_KINDS = {".pdf": "pdf", ".docx": "docx"}
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+BATCH = 100  # messages per FETCH of bodies, and per commit
+BATCH_BYTES = 16 * 1024 * 1024  # ... or fewer, when they are large
+META_BATCH = 2000  # UIDs per FETCH of sizes and dates
 
 
 class FetchError(Exception):
@@ -60,7 +57,8 @@ def connect(
     *, host: str, port: int, security: str, username: str, password: str, timeout: float
 ) -> IMAPClient:
     """A logged-in client; raise FetchError with the server's (or the network's) answer."""
-    context = ssl.create_default_context()
+    # Loading the system's certificates costs more than a whole fetch: only for TLS.
+    context = ssl.create_default_context() if security in ("ssl", "starttls") else None
     try:
         imap = IMAPClient(
             host,
@@ -187,6 +185,13 @@ def fetch_mailbox(mailbox_id: int) -> int:
         log.warning("mailbox %s: fetch failed: %s", mailbox_id, message)
         _release(mailbox, error=message or type(exc).__name__)
         return added
+    except Exception as exc:
+        # Not the server's doing (a bug, the database): shown to the admin and retried with the
+        # same backoff, the lease given back at once; then raised for the job's log.
+        db.session.rollback()
+        mailbox = db.session.get(Mailbox, mailbox_id, populate_existing=True)
+        _release(mailbox, error=f"{type(exc).__name__}: {_text(exc)}")
+        raise
     _release(mailbox, error=None)
     return added
 
@@ -201,54 +206,91 @@ def _fetch_new(imap: IMAPClient, mailbox: Mailbox) -> int:
         mailbox.uidvalidity = uidvalidity
         mailbox.last_uid = 0
         db.session.commit()
+    elif mailbox.last_uid:
+        _finish_last_batch(imap, mailbox, uidvalidity)
     start = mailbox.last_uid + 1
     uids = sorted(u for u in imap.search(["UID", f"{start}:*"]) if u >= start)
-    added = 0
+    if not uids:
+        return 0
+    cfg = current_app.config
+    limit = cfg["INBOX_MAX_MESSAGE_BYTES"]
+    lease = timedelta(seconds=cfg["INBOX_LEASE_SECONDS"])
     own = _own_addresses(mailbox)
-    limit = current_app.config["INBOX_MAX_MESSAGE_BYTES"]
-    for first in range(0, len(uids), BATCH):
-        batch = uids[first : first + BATCH]
-        meta = imap.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
-        small = [u for u in batch if u in meta and meta[u].get(b"RFC822.SIZE", 0) <= limit]
-        big = [u for u in batch if u in meta and u not in small]
+    meta: dict[int, dict[bytes, Any]] = {}
+    for first in range(0, len(uids), META_BATCH):  # sizes and dates first: a few commands
+        meta.update(imap.fetch(uids[first : first + META_BATCH], ["RFC822.SIZE", "INTERNALDATE"]))
+    added = 0
+    for batch in _batches([u for u in uids if u in meta], meta, limit):
+        sizes = {u: int(meta[u].get(b"RFC822.SIZE", 0)) for u in batch}
+        small = [u for u in batch if sizes[u] <= limit]
+        big = [u for u in batch if sizes[u] > limit]
         bodies = imap.fetch(small, ["BODY.PEEK[]"]) if small else {}
         heads = imap.fetch(big, ["BODY.PEEK[HEADER]"]) if big else {}
-        stored: list[int] = []
+        items: list[storing.Fetched] = []
+        position, hole = mailbox.last_uid, False
         for uid in batch:
-            if uid not in meta:
-                continue  # expunged meanwhile
-            size = int(meta[uid].get(b"RFC822.SIZE", 0))
             internal = meta[uid].get(b"INTERNALDATE")
             if uid in bodies:
-                raw = bodies[uid].get(b"BODY[]") or b""
-                too_big = None
-            else:
-                raw = (heads.get(uid) or {}).get(b"BODY[HEADER]") or b""
-                too_big = f"too large ({size} bytes; the limit is {limit})"
-            if store_message(mailbox, uidvalidity, uid, raw, size, internal, own, too_big):
-                added += 1
-            stored.append(uid)
-            mailbox.last_uid = max(mailbox.last_uid, uid)
-        db.session.commit()  # the rows and the position together
-        _after_fetch(imap, mailbox, stored)
-        _renew_lease(mailbox)
+                raw, too_big = bodies[uid].get(b"BODY[]") or b"", None
+            elif uid in heads:
+                raw = heads[uid].get(b"BODY[HEADER]") or b""
+                too_big = f"too large ({sizes[uid]} bytes; the limit is {limit})"
+            else:  # gone since its size was read: not stored, the position stays before it
+                hole = True
+                continue
+            items.append(storing.Fetched(uid, raw, sizes[uid], internal, too_big))
+            if not hole:
+                position = uid
+        added += storing.store_batch(mailbox.id, uidvalidity, items, own)
+        mailbox.last_uid = max(mailbox.last_uid, position)
+        mailbox.lease_until = utcnow() + lease
+        db.session.commit()  # the rows, the position and the lease together
+        _after_fetch(imap, mailbox, [i.uid for i in items])
     return added
 
 
-def _renew_lease(mailbox: Mailbox) -> None:
-    lease = timedelta(seconds=current_app.config["INBOX_LEASE_SECONDS"])
-    mailbox.lease_until = utcnow() + lease
-    db.session.commit()
+def _batches(uids: list[int], meta: dict[int, dict[bytes, Any]], limit: int) -> Iterator[list[int]]:
+    """UIDs in order, ``BATCH`` at most per batch and about ``BATCH_BYTES`` of mail."""
+    batch: list[int] = []
+    size = 0
+    for uid in uids:
+        nbytes = min(int(meta[uid].get(b"RFC822.SIZE", 0)), limit)
+        if batch and (len(batch) >= BATCH or size + nbytes > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(uid)
+        size += nbytes
+    if batch:
+        yield batch
+
+
+def _moves(imap: IMAPClient, mailbox: Mailbox) -> bool:
+    return bool(mailbox.after_fetch == MOVE and mailbox.move_to and imap.has_capability("MOVE"))
+
+
+def _finish_last_batch(imap: IMAPClient, mailbox: Mailbox, uidvalidity: int) -> None:
+    """A worker that died between a batch's commit and telling the server left that batch (the
+    last one) unflagged or unmoved: do it now, for the messages the portal did store."""
+    high = mailbox.last_uid
+    low = max(1, high - BATCH + 1)
+    criteria: list[str] = ["UID", f"{low}:{high}"]
+    if not _moves(imap, mailbox):
+        criteria.append("UNSEEN")  # flagged (or copied and flagged) ones are done
+    left = [u for u in imap.search(criteria) if low <= u <= high]
+    stored = storing.stored_uids(mailbox.id, uidvalidity, left)
+    if stored:
+        log.info("mailbox %s: finishing uids %s on the server", mailbox.id, sorted(stored))
+        _after_fetch(imap, mailbox, sorted(stored))
 
 
 def _after_fetch(imap: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:
     """Mark the stored messages seen, or move them, as the admin chose; never delete."""
     if not uids:
         return
+    if _moves(imap, mailbox):
+        imap.move(uids, mailbox.move_to)
+        return
     if mailbox.after_fetch == MOVE and mailbox.move_to:
-        if imap.has_capability("MOVE"):
-            imap.move(uids, mailbox.move_to)
-            return
         imap.copy(uids, mailbox.move_to)  # without MOVE: a copy, the original marked seen
     imap.add_flags(uids, [b"\\Seen"], silent=True)
 
@@ -258,126 +300,3 @@ def _own_addresses(mailbox: Mailbox) -> set[str]:
     if "@" in mailbox.username:
         own.add(mailbox.username)
     return {parseaddr(a)[1].lower() for a in own if a}
-
-
-def _insert(values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: None when either unique key exists."""
-    table = InboxMessage.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
-    return db.session.execute(stmt).scalar()
-
-
-def store_message(
-    mailbox: Mailbox,
-    uidvalidity: int,
-    uid: int,
-    raw: bytes,
-    size: int,
-    internal: datetime | None,
-    own: set[str],
-    unreadable: str | None = None,
-) -> bool:
-    """Store one message (its attachments checked first); False if it was already stored."""
-    now = utcnow()
-    received = (
-        internal.astimezone(UTC) if isinstance(internal, datetime) and internal.tzinfo else now
-    )
-    values: dict[str, Any] = {
-        "mailbox_id": mailbox.id,
-        "uidvalidity": uidvalidity,
-        "uid": uid,
-        "fetched_at": now,
-        "received_at": received,
-        "size": size,
-        "status": "new",
-    }
-    parsed = None
-    if unreadable is None:
-        try:
-            parsed = parsing.parse(raw, own_addresses=own)
-        except parsing.Unreadable as exc:
-            unreadable = str(exc)
-    if parsed is None:
-        values.update(_unreadable_values(raw, unreadable or "unreadable"))
-    else:
-        values.update(
-            message_key=parsed.message_key[:255],
-            message_id=(parsed.message_id or "")[:255] or None,
-            in_reply_to=(parsed.in_reply_to or "")[:255] or None,
-            references=" ".join(parsed.references)[:20000] or None,
-            thread_key=parsed.thread_key[:255],
-            from_address=parsed.from_address,
-            from_name=parsed.from_name,
-            reply_to=parsed.reply_to,
-            to_addresses=parsed.to_addresses,
-            subject=parsed.subject,
-            body_text=parsed.text,
-            shown_text=parsed.shown_text,
-            preview=parsed.preview,
-            automatic=parsed.automatic,
-            raw_headers=parsed.raw_headers,
-            search_text=fold(
-                " ".join((parsed.from_name, parsed.from_address, parsed.subject, parsed.text))
-            )[:5000],
-        )
-        if parsed.date is not None and internal is None:
-            values["received_at"] = parsed.date
-    message_id = _insert(values)
-    if message_id is None:
-        log.info("mailbox %s: uid %s already stored, skipped", mailbox.id, uid)
-        return False
-    for part in parsed.attachments if parsed is not None else ():
-        db.session.add(_checked_attachment(message_id, part))
-    db.session.flush()
-    return True
-
-
-def _unreadable_values(raw: bytes, reason: str) -> dict[str, Any]:
-    headers = parsing.header_block(raw)
-    try:
-        msg = message_from_bytes(raw[:200_000], policy=compat32)
-        subject = " ".join(str(msg.get("Subject", "")).split())[:300]
-        name, address = parseaddr(str(msg.get("From", "")))
-        msgid = (parsing.MSGID_RE.findall(str(msg.get("Message-ID", ""))) or [None])[0]
-    except Exception:  # noqa: BLE001  (hostile headers: keep what we have)
-        subject, name, address, msgid = "", "", "", None
-    key = parsing.message_key(raw, msgid)
-    return {
-        "message_key": key[:255],
-        "message_id": msgid,
-        "thread_key": key[:255],
-        "from_address": address[:254].lower(),
-        "from_name": name[:200],
-        "subject": subject,
-        "unreadable": reason[:300],
-        "raw_headers": headers,
-        "search_text": fold(f"{name} {address} {subject}")[:5000],
-    }
-
-
-def _checked_attachment(message_id: int, part: parsing.Part) -> InboxAttachment:
-    """Keep a PDF or DOCX only once filecheck passed it; other types are listed, not kept."""
-    name = part.filename
-    row = InboxAttachment(
-        message_id=message_id,
-        filename=name,
-        content_type=part.content_type[:120],
-        size=len(part.data),
-    )
-    kind = ATTACHMENT_KINDS.get(os.path.splitext(name.lower())[1])
-    if kind is None:
-        row.refused = "type"
-        return row
-    row.kind = kind
-    if len(part.data) > MAX_ATTACHMENT_BYTES:
-        row.refused = "size"
-        return row
-    try:
-        filecheck.inspect(kind, part.data)
-    except filecheck.Unsafe as exc:
-        row.refused = exc.code
-        return row
-    row.data = part.data
-    return row
