@@ -13,14 +13,13 @@
    both with wrk, and counts the queries of the ranked page for 25 and for all applications.
    Goals: constant query count; ranked page >= 50 % of the baseline's req/s.
 
-Results go to bench/RESULTS-recruiting.md.  Nothing here runs in the test suite.
+Built on bench/common.py.  Results go to bench/RESULTS-recruiting.md.  Nothing here runs in the
+test suite.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import shutil
 import statistics
@@ -29,11 +28,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.frontdesk import SECRET, _free_port, _generate_baseline, _start, _stop, _wrk
-from bench.web import cookie_header, sign_in
+from bench import common
 
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "bench-password-123"
+SECRET, PASSWORD = common.SECRET, common.PASSWORD
 HR_EMAIL = "hr@bench.test"
 
 SKILLS = [
@@ -213,23 +210,9 @@ def generate_ranking(workdir: Path, apps: int) -> tuple[Path, int]:
 
 
 def count_queries(path: Path, opening_id: int) -> int:
-    from sqlalchemy import event
-
-    from portal import create_app
-    from portal.extensions import db
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET,
-                      "WTF_CSRF_ENABLED": False})  # fmt: skip
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = "bench-hr"
-        sess["_fresh"] = True
-    statements: list[str] = []
-    with app.app_context():
-        client.get(f"/recruiting/openings/{opening_id}")  # warm-up
-        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
-        assert client.get(f"/recruiting/openings/{opening_id}").status_code == 200
-    return len(statements)
+    client, engine = common.signed_in_client(path, path.parent, email=HR_EMAIL)
+    client.get(f"/recruiting/openings/{opening_id}")  # warm-up
+    return common.count_queries(client, engine, f"/recruiting/openings/{opening_id}")
 
 
 def measure_in_process(
@@ -238,24 +221,8 @@ def measure_in_process(
     """Median CPU milliseconds per request through the WSGI stack in one process (Flask test
     clients, no network, no load generator): the same comparison, steadier on a busy machine
     (process CPU time leaves out the time spent waiting for a core)."""
-    from bench.frontdesk import baseline_app
-
-    os.environ["BENCH_BASELINE_DB"] = str(baseline_db)
-    from portal import create_app
-
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "SECRET_KEY": SECRET,
-            "WTF_CSRF_ENABLED": False,
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-        }
-    )
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = "bench-hr"
-        sess["_fresh"] = True
-    base = baseline_app().test_client()
+    client, _engine = common.signed_in_client(path, path.parent, email=HR_EMAIL)
+    base = common.baseline_client(baseline_db)
     ranked = f"/recruiting/openings/{opening_id}"
     calls = {
         "baseline": lambda: base.get("/"),
@@ -265,20 +232,7 @@ def measure_in_process(
             "/recruiting/employees"
         ),
     }
-    for fn in calls.values():  # warm-up
-        assert fn().status_code == 200
-    cpu: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, fn in calls.items():
-            started = time.process_time()
-            fn()
-            cpu[name].append((time.process_time() - started) * 1000)
-    return {name: statistics.median(values) for name, values in cpu.items()}
-
-
-def _login(base: str) -> str:
-    _opener, jar = sign_in(base, HR_EMAIL, PASSWORD)
-    return cookie_header(jar)
+    return {name: t.cpu_ms for name, t in common.interleaved(calls, rounds).items()}
 
 
 def run(args: argparse.Namespace) -> str:
@@ -287,8 +241,8 @@ def run(args: argparse.Namespace) -> str:
     lines = [
         "# Recruiting benchmark results",
         "",
-        f"Run {time.strftime('%Y-%m-%d %H:%M')} on {platform.platform()}, "
-        f"Python {platform.python_version()}, {os.cpu_count()} CPUs. "
+        common.machine_line(),
+        "",
         f"Command: `python -m bench.recruiting --cvs {args.cvs} --apps {args.apps} "
         f"--duration {args.duration} --reps {args.reps}{' --skip-cv' if args.skip_cv else ''}`.",
         "",
@@ -333,53 +287,35 @@ def ranking_section(workdir: Path, args: argparse.Namespace) -> list[str]:
     (workdir / "small").mkdir(exist_ok=True)
     small_path, small_id = generate_ranking(workdir / "small", 30)
     q_big, q_small = count_queries(db_path, opening_id), count_queries(small_path, small_id)
-    _generate_baseline(workdir / "baseline.db")
-    portal_port, base_port = _free_port(), _free_port()
-    portal = _start(
-        "bench.frontdesk:portal_app()",
-        {
-            "DATABASE_URL": f"sqlite:///{db_path}",
-            "SECRET_KEY": SECRET,
-            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-            "PORTAL_INSTANCE_PATH": str(workdir / "instance"),
-            "PORTAL_UPLOAD_FOLDER": str(workdir / "uploads"),
-        },
-        portal_port,
-    )
-    baseline = _start(
-        "bench.frontdesk:baseline_app()",
-        {"BENCH_BASELINE_DB": str(workdir / "baseline.db")},
-        base_port,
-    )
-    results: dict[str, list[dict]] = {"baseline": [], "ranked": [], "ranked, blind review": []}
-    try:
-        portal_url = f"http://127.0.0.1:{portal_port}"
-        cookie = _login(portal_url)
-        ranked = f"{portal_url}/recruiting/openings/{opening_id}"
-        _wrk(ranked, workdir, 1, cookie)
-        _wrk(f"http://127.0.0.1:{base_port}/", workdir, 1, None)
-        for rep in range(args.reps):
-            for name, url, ck in (
-                ("baseline", f"http://127.0.0.1:{base_port}/", None),
-                ("ranked", ranked, cookie),
-                ("ranked, blind review", ranked + "?stage=active&blind=1", cookie),
-            ):
-                res = _wrk(url, workdir, args.duration, ck)
-                results[name].append(res)
-                print(f"rep {rep + 1} {name}: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms")
-    finally:
-        _stop(portal)
-        _stop(baseline)
+    common.generate_baseline(workdir / "baseline.db")
+    with common.servers(workdir, db_path) as (portal, baseline):
+        cookie = common.login_cookie(portal.url, HR_EMAIL)
+        ranked = f"{portal.url}/recruiting/openings/{opening_id}"
+        results = common.load(
+            {
+                "baseline": common.Endpoint(baseline.url + "/", server=baseline),
+                "ranked": common.Endpoint(ranked, cookie, portal),
+                "ranked, blind review": common.Endpoint(
+                    ranked + "?stage=active&blind=1", cookie, portal
+                ),
+            },
+            workdir,
+            duration=args.duration,
+            reps=args.reps,
+        )
     base_rps = statistics.median(r["rps"] for r in results["baseline"])
     lines += [
         f"{args.apps} applications in one opening; page size 25; gunicorn sync, 2 workers each; "
         f"wrk 2 threads, 8 connections, {args.duration} s x {args.reps}.",
         "",
         "| Page | req/s (median) | p95 ms (median) | non-2xx | ratio to baseline | "
-        "ratio per repetition (to the baseline run just before) |",
-        "|---|---:|---:|---:|---:|---|",
+        "ratio per repetition (to the baseline run just before) | server CPU ms/req | "
+        "CPU ratio |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
     ]
+    base_cpu = common.median_of(results["baseline"], "cpu_ms")
     for name, runs in results.items():
+        cpu = common.median_of(runs, "cpu_ms")
         rps = statistics.median(r["rps"] for r in runs)
         p95 = statistics.median(r["p95"] for r in runs)
         bad = sum(r["non2xx"] + r["errors"] for r in runs)
@@ -387,14 +323,17 @@ def ranking_section(workdir: Path, args: argparse.Namespace) -> list[str]:
         lines.append(
             f"| {name} | {rps:.0f} | {p95:.1f} | {bad} | {rps / base_rps:.2f} | "
             + ", ".join(f"{x:.2f}" for x in paired)
-            + f" (median {statistics.median(paired):.2f}) |"
+            + f" (median {statistics.median(paired):.2f}) | {cpu:.2f} | {base_cpu / cpu:.2f} |"
         )
     lines += [
         "",
         f"Queries per ranked page: {q_big} with {args.apps} applications, {q_small} with 30 "
         "(constant: the signed-in user, the opening's header with the count, the page of rows).",
         "",
-        "Goal: ranked page >= 0.50 of the baseline.",
+        "Server CPU ms/req: CPU time of the gunicorn processes during each wrk run divided by "
+        "the requests served; the CPU ratio is the req/s ratio on an otherwise idle machine.",
+        "",
+        "Goal (issue 11): ranked page >= 0.55 of the baseline.",
         "",
     ]
     cpu = measure_in_process(db_path, opening_id, workdir / "baseline.db")
@@ -426,7 +365,7 @@ def main() -> int:
         print("wrk is needed (apt-get install wrk)", file=sys.stderr)
         return 2
     report = run(args)
-    (ROOT / "bench" / "RESULTS-recruiting.md").write_text(report)
+    common.write_report("RESULTS-recruiting.md", report)
     print(report)
     return 0
 

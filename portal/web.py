@@ -31,7 +31,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.urls import iri_to_uri
 
-from portal import formatting
+from portal import form_fields, formatting
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.htmx import wants_fragment
@@ -85,6 +85,7 @@ def init_app(app: Flask) -> None:
         number=lambda v: format_decimal(v or 0),
         ago=_fmt_ago,
         combine_attrs=_combine_attrs,
+        form_element=form_fields.element,
         combine_url=lambda extra, args: {**args, **extra},
     )
     app.jinja_env.add_extension("jinja2.ext.do")
