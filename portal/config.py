@@ -90,6 +90,8 @@ def from_environment() -> dict[str, Any]:
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        # Reports read closed days from the daily rollups (off: raw rows only; benchmarks).
+        "REPORTS_USE_ROLLUPS": _bool("PORTAL_REPORTS_USE_ROLLUPS", True),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": env.get(

@@ -46,7 +46,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "inbox.mailboxes": ("admin",),
     # Reports
     "reports.frontdesk": ("back_office", "office_manager"),
-    "reports.supplies": ("back_office", "office_manager"),
+    "reports.supplies": ("back_office", "office_manager", "director"),
     "reports.equipment": ("back_office", "office_manager"),
     "reports.recruiting": ("hr_manager",),
     "reports.people": ("hr_manager",),

@@ -1,4 +1,5 @@
-"""Reports: who receives the monthly summary, and the indexes the reports' grouped queries use.
+"""Reports: who receives the monthly summary, the daily rollups, and the indexes the reports'
+grouped queries use.
 
 The indexes belong to other areas' tables but exist only for the reports (each names the query
 it serves); they are declared here so that area's models stay as they are.
@@ -6,9 +7,9 @@ it serves); they are declared here so that area's models stay as they are.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -36,6 +37,46 @@ class ReportSubscription(db.Model):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
+class CallRollup(db.Model):
+    """Calls logged per local day, hour and recipient (void entries excluded), for closed days.
+
+    Rebuilt by ``portal.services.reports.rollups``; ``recipient_id`` is a plain number (no
+    foreign key) so the rollup never blocks deleting a person."""
+
+    __tablename__ = "report_call_rollup"
+    __table_args__ = (Index("ix_report_call_rollup_day", "day", "hour", "recipient_id", "calls"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    recipient_id: Mapped[int | None]
+    calls: Mapped[int]
+
+
+class StockRollup(db.Model):
+    """Quantity issued per local day and item, for closed days."""
+
+    __tablename__ = "report_stock_rollup"
+    __table_args__ = (Index("ix_report_stock_rollup_day", "day", "item_id", "issued"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    item_id: Mapped[int]
+    issued: Mapped[int]
+
+
+class RollupState(db.Model):
+    """How far each rollup reaches: every local day up to ``through`` (inclusive) is in it."""
+
+    __tablename__ = "report_rollup_state"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    through: Mapped[date] = mapped_column(Date)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# Mean wait for approval: orders approved in a period.
+Index("ix_purchase_order_approved", PurchaseOrder.approved_at, PurchaseOrder.submitted_at)
 # Supplier lead times: orders sent in a period.
 Index("ix_purchase_order_sent", PurchaseOrder.sent_at)
 # Items that move most / least: issues in a period, summed per item from the index alone.

@@ -21,6 +21,8 @@ from portal.services.reports.base import Chart, Column, Figure, Filter, Report, 
 from portal.services.reports.charts import render_svg
 from portal.services.reports.exports import XLSX_TYPE, section_csv, section_xlsx
 from portal.services.reports.periods import Period, from_args, preset
+from portal.services.reports.rollups import rebuild as rebuild_rollups
+from portal.services.reports.rollups import refresh as refresh_rollups
 from portal.services.reports.subscriptions import (
     SUMMARY_ROLES,
     is_subscribed,
@@ -152,6 +154,8 @@ __all__ = [
     "may_subscribe",
     "DESCRIPTIONS",
     "preset",
+    "rebuild_rollups",
+    "refresh_rollups",
     "render_svg",
     "report_type",
     "section_csv",

@@ -68,6 +68,12 @@ class Section:
     chart: Chart | None = None
     figures: list[Figure] = field(default_factory=list)
     note: Any = None
+    # At most this many table rows on the page (the exports always hold them all).
+    page_rows: int | None = None
+
+    @property
+    def shown_rows(self) -> list[list[Any]]:
+        return self.table.rows[: self.page_rows] if self.page_rows else self.table.rows
 
     @property
     def empty(self) -> bool:

@@ -43,6 +43,7 @@ from portal.services.reports.sql import days_between
 
 TITLE = _l("Equipment")
 TOP = 10
+PAGE_ROWS = 50  # machines listed on the page; the export holds every one
 
 
 def _sums(stmt: Any) -> dict[int, tuple[Any, ...]]:
@@ -272,6 +273,7 @@ def _machines_section(rows, before) -> Section:
                 None if before is None else round(total(before, "hours"), 1),
             ),
         ],
+        page_rows=PAGE_ROWS,
     )
 
 

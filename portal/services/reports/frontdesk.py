@@ -20,7 +20,7 @@ from portal.models.base import utcnow
 from portal.models.frontdesk import CALLBACK, MESSAGE, OPEN, Call, StaffRequest
 from portal.models.users import User
 from portal.services.frontdesk import request_type_label
-from portal.services.reports import labels
+from portal.services.reports import labels, rollups
 from portal.services.reports.base import (
     HOURS,
     INT,
@@ -36,7 +36,7 @@ from portal.services.reports.base import (
     rounded,
 )
 from portal.services.reports.periods import Period
-from portal.services.reports.sql import Buckets, as_text, days_between
+from portal.services.reports.sql import as_text, days_between
 
 TITLE = _l("Front desk")
 
@@ -50,19 +50,21 @@ def _calls(period: Period, person: int | None) -> Any:
 
 
 def calls_per_day(period: Period, person: int | None) -> dict[str, int]:
-    b = Buckets(period)
-    day = b.day(Call.created_at)
-    rows = db.session.execute(select(day, func.count()).where(_calls(period, person)).group_by(day))
-    return {as_text(d): n for d, n in rows}
+    """Calls per local day: the daily rollup for sealed days, the raw calls after them."""
+    source = rollups.calls_source(period, person, "day")
+    rows = db.session.execute(select(source.c.day, func.sum(source.c.n)).group_by(source.c.day))
+    return {as_text(d): int(n) for d, n in rows}
 
 
 def calls_by_hour_of_week(period: Period, person: int | None) -> dict[tuple[int, int], int]:
-    b = Buckets(period)
-    weekday, hour = b.weekday(Call.created_at), b.hour(Call.created_at)
+    """Calls per local weekday and hour, summed over the period (rollup + raw, as above)."""
+    source = rollups.calls_source(period, person, "hour")
     rows = db.session.execute(
-        select(weekday, hour, func.count()).where(_calls(period, person)).group_by(weekday, hour)
+        select(source.c.weekday, source.c.hour, func.sum(source.c.n)).group_by(
+            source.c.weekday, source.c.hour
+        )
     )
-    return {(int(w), int(h)): n for w, h, n in rows}
+    return {(int(w), int(h)): int(n) for w, h, n in rows}
 
 
 def callbacks_by_person(

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import and_, case, exists, func, select
 
 from portal.extensions import db
@@ -49,13 +50,14 @@ from portal.services.reports.periods import Period
 from portal.services.reports.sql import Buckets, as_text, days_between
 
 TITLE = _l("Recruiting")
+# A candidate's stage: in Portuguese it agrees with the candidate ("Novo", "Contratado").
 STAGE_LABELS = {
-    "new": _l("New"),
-    "screened": _l("Screened"),
-    "shortlisted": _l("Shortlisted"),
-    "interview": _l("Interview"),
-    "offer": _l("Offer"),
-    "hired": _l("Hired"),
+    "new": lazy_pgettext("application stage", "New"),
+    "screened": lazy_pgettext("application stage", "Screened"),
+    "shortlisted": lazy_pgettext("application stage", "Shortlisted"),
+    "interview": lazy_pgettext("application stage", "Interview"),
+    "offer": lazy_pgettext("application stage", "Offer"),
+    "hired": lazy_pgettext("application stage", "Hired"),
 }
 MAX_SERIES = 6  # interviewers drawn one by one; the rest are summed as "Others"
 

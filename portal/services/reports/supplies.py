@@ -21,19 +21,17 @@ from portal.models.base import utcnow
 from portal.models.supplies import (
     APPROVED,
     CLOSED,
-    ISSUE,
     PARTLY_RECEIVED,
     PENDING_APPROVAL,
     RECEIVED,
     SENT,
     PurchaseOrder,
     Receipt,
-    StockMovement,
     Supplier,
     SupplyCategory,
     SupplyItem,
 )
-from portal.services.reports import labels
+from portal.services.reports import labels, rollups
 from portal.services.reports.base import (
     DAYS,
     INT,
@@ -51,6 +49,7 @@ from portal.services.reports.base import (
 )
 from portal.services.reports.periods import Period
 from portal.services.reports.sql import Buckets, as_text, days_between
+from portal.services.supplies import units
 
 TITLE = _l("Supplies and purchasing")
 # An order counts as spend from its approval on (as the budget meters count it).
@@ -106,16 +105,8 @@ def stock_value(category: int | None) -> list[tuple[str, int, Decimal]]:
 
 
 def _issued(period: Period) -> Any:
-    start, end = period.bounds()
-    return (
-        select(
-            StockMovement.item_id.label("item_id"),
-            func.sum(-StockMovement.quantity).label("used"),
-        )
-        .where(StockMovement.kind == ISSUE, StockMovement.at >= start, StockMovement.at < end)
-        .group_by(StockMovement.item_id)
-        .subquery()
-    )
+    """(item_id, used) in the period: the daily rollup for sealed days, raw movements after."""
+    return rollups.issued_source(period)
 
 
 def moving_items(
@@ -128,7 +119,14 @@ def moving_items(
     if category:
         conditions.append(SupplyItem.category_id == category)
     stmt = (
-        select(SupplyItem.name, SupplyItem.sku, SupplyItem.unit, used)
+        select(
+            SupplyItem.name,
+            SupplyItem.sku,
+            SupplyItem.unit_kind,
+            SupplyItem.unit,
+            SupplyItem.unit_plural,
+            used,
+        )
         .select_from(SupplyItem)
         .where(*conditions)
         .limit(TOP)
@@ -141,7 +139,11 @@ def moving_items(
         stmt = stmt.outerjoin(issued, issued.c.item_id == SupplyItem.id).order_by(
             used, SupplyItem.name
         )
-    return [(name, sku, unit, int(n or 0)) for name, sku, unit, n in db.session.execute(stmt)]
+    # The unit in words agreeing with the quantity (services.supplies.units: "3 caixas").
+    return [
+        (name, sku, units.unit_word(kind, one, many, int(n or 0)), int(n or 0))
+        for name, sku, kind, one, many, n in db.session.execute(stmt)
+    ]
 
 
 def lead_times(period: Period, category: int | None) -> list[tuple[str, int, int, float | None]]:
