@@ -8,8 +8,8 @@
    meter readings over two years (counters only ever go up; each stores its pages since the
    previous one, as the service does), ``--faults`` faults (with a repair for one in ten, and the
    machine's timeline events for readings, faults and repairs), consumables linked and issued,
-   plus the bare baseline database of the front-desk bench.
-2. Starts the portal and the bare Flask page (the front-desk bench's baseline: 50 rows from one
+   plus the bare baseline's database (bench/common.py).
+2. Starts the portal and the bare Flask page (bench/common.py's baseline: 50 rows from one
    indexed query in a layout) under gunicorn (sync, 2 workers each) on 127.0.0.1.
 3. Loads each page with ``wrk`` (fixed duration and connections), alternating, ``--reps`` times;
    records the queries each page issues (constant whatever the data: tests/equipment/
@@ -25,28 +25,14 @@ Results go to bench/RESULTS-equipment.md.  Nothing here runs in the test suite.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.frontdesk import (
-    PASSWORD,
-    ROOT,
-    SECRET,
-    _free_port,
-    _generate_baseline,
-    _start,
-    _stop,
-    _wrk,
-)
-from bench.supplies import _cpu_seconds, _median_ms
-from bench.web import cookie_header, sign_in
+from bench import common
 
 MANAGER_EMAIL = "manager@bench.test"
 TARGET = 0.55
@@ -64,14 +50,6 @@ MODELS = (
     ("other", "Intelbras", "Leitor de crachá"),
 )
 METERED = ("printer", "multifunction", "copier", "fax")
-
-
-def _config(workdir: Path, path: Path) -> dict:
-    return {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-        "SECRET_KEY": SECRET,
-        "UPLOAD_FOLDER": str(workdir / "uploads"),
-    }
 
 
 def _chunks(table, rows: list[dict], size: int = 20_000) -> None:
@@ -112,13 +90,13 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 12) -> Path:
     now = datetime.now(UTC)
     today = now.date()
     started = time.perf_counter()
-    app = create_app(_config(workdir, path))
+    app = create_app(common.portal_config(workdir, path))
     with app.app_context():
         db.create_all()
         db.session.execute(
             insert(Department), [{"name": f"Departamento {i:02d}"} for i in range(20)]
         )
-        hashed = generate_password_hash(PASSWORD)
+        hashed = generate_password_hash(common.PASSWORD)
         people = 400
         db.session.execute(
             insert(User),
@@ -367,7 +345,7 @@ def generate(workdir: Path, args: argparse.Namespace, seed: int = 12) -> Path:
         f"{len(repairs)} repairs, {len(events)} timeline events in "
         f"{time.perf_counter() - started:.1f}s"
     )
-    _generate_baseline(workdir / "baseline.db")
+    common.generate_baseline(workdir / "baseline.db")
     return path
 
 
@@ -387,95 +365,42 @@ def pages(path: Path) -> dict[str, str]:
     }
 
 
-def measure_in_process(path: Path, workdir: Path, rounds: int = 30) -> dict[str, tuple[int, float]]:
-    """Queries per page (must not grow with the data) and median CPU ms through the test client."""
-    from sqlalchemy import event
-
-    from portal import create_app
-    from portal.extensions import db
-    from portal.models import User
-
-    app = create_app({**_config(workdir, path), "WTF_CSRF_ENABLED": False})
-    out: dict[str, tuple[int, float]] = {}
-    with app.app_context():
-        token = db.session.scalar(db.select(User.session_token).where(User.email == MANAGER_EMAIL))
-        engine = db.engine
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = token
-        sess["_fresh"] = True
-    for name, url in pages(path).items():
-        seen: list[str] = []
-
-        def listener(*a, seen=seen):
-            seen.append(a[2])
-
-        event.listen(engine, "before_cursor_execute", listener)
-        status = client.get(url).status_code
-        event.remove(engine, "before_cursor_execute", listener)
-        out[name] = (len(seen) if status == 200 else -status, _median_ms(client, url, rounds))
-    os.environ["BENCH_BASELINE_DB"] = str(workdir / "baseline.db")
-    from bench.frontdesk import baseline_app
-
-    out["baseline"] = (1, _median_ms(baseline_app().test_client(), "/", rounds))
-    return out
-
-
-def _login(base: str) -> str:
-    opener, jar = sign_in(base, MANAGER_EMAIL, PASSWORD)
-    assert "Gerente Bench" in opener.open(f"{base}/equipment/").read().decode()
-    return cookie_header(jar)
+def measure_in_process(path: Path, workdir: Path, rounds: int = 40) -> dict[str, tuple[int, float]]:
+    """Queries per page (must not grow with the data) and median CPU ms through the test client,
+    every page and the baseline alternated in each round (common.interleaved)."""
+    client, engine = common.signed_in_client(path, workdir, email=MANAGER_EMAIL)
+    urls = pages(path)
+    queries = {name: common.count_queries(client, engine, url) for name, url in urls.items()}
+    base = common.baseline_client(workdir / "baseline.db")
+    calls = {"baseline": lambda: base.get("/")}
+    calls.update({name: (lambda url=url: client.get(url)) for name, url in urls.items()})
+    timings = common.interleaved(calls, rounds)
+    return {name: (queries.get(name, 1), t.cpu_ms) for name, t in timings.items()}
 
 
 def run(args: argparse.Namespace) -> str:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     db_path = workdir / "equipment.db"
-    if not (args.reuse and db_path.exists()):
+    if not (args.reuse and db_path.exists() and (workdir / "baseline.db").exists()):
         generate(workdir, args)
     measured = measure_in_process(db_path, workdir)
     print(measured)
-    if args.in_process_only:
-        return _report({}, measured, args)
-    portal_port, base_port = _free_port(), _free_port()
-    portal_env = {
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "SECRET_KEY": SECRET,
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
-        "PORTAL_INSTANCE_PATH": str(workdir / "instance"),
-        "PORTAL_UPLOAD_FOLDER": str(workdir / "uploads"),
-    }
-    portal = _start("bench.frontdesk:portal_app()", portal_env, portal_port)
-    baseline = _start(
-        "bench.frontdesk:baseline_app()",
-        {"BENCH_BASELINE_DB": str(workdir / "baseline.db")},
-        base_port,
-    )
-    try:
-        portal_url = f"http://127.0.0.1:{portal_port}"
-        cookie = _login(portal_url)
-        endpoints = {"baseline": (f"http://127.0.0.1:{base_port}/", None, baseline)}
-        endpoints.update(
-            {name: (portal_url + url, cookie, portal) for name, url in pages(db_path).items()}
-        )
-        results: dict[str, list[dict]] = {name: [] for name in endpoints}
-        for url, ck, _proc in endpoints.values():  # warm up
-            _wrk(url, workdir, 1, ck)
-        for rep in range(args.reps):
-            for name, (url, ck, proc) in endpoints.items():
-                before = _cpu_seconds(proc)
-                res = _wrk(url, workdir, args.duration, ck)
-                res["cpu_ms"] = (_cpu_seconds(proc) - before) * 1000 / max(res["requests"], 1)
-                results[name].append(res)
-                print(
-                    f"rep {rep + 1} {name}: {res['rps']:.0f} req/s p95 {res['p95']:.1f} ms "
-                    f"CPU {res['cpu_ms']:.2f} ms/request non-2xx {res['non2xx']}"
-                )
-    finally:
-        _stop(portal)
-        _stop(baseline)
+    results: dict[str, list[dict]] = {}
+    if not args.in_process_only:
+        with common.servers(workdir, db_path) as (portal, baseline):
+            cookie = common.login_cookie(portal.url, MANAGER_EMAIL)
+            endpoints = {"baseline": common.Endpoint(baseline.url + "/", server=baseline)}
+            endpoints.update(
+                {
+                    name: common.Endpoint(portal.url + url, cookie, portal)
+                    for name, url in pages(db_path).items()
+                }
+            )
+            results = common.load(endpoints, workdir, duration=args.duration, reps=args.reps)
     report = _report(results, measured, args)
-    (ROOT / "bench" / "RESULTS-equipment.md").write_text(report)
+    if not args.in_process_only:
+        common.write_report("RESULTS-equipment.md", report)
     return report
 
 
@@ -483,46 +408,45 @@ def _report(results: dict[str, list[dict]], measured: dict[str, tuple[int, float
     lines = [
         "# Equipment benchmark",
         "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.platform()} "
-        f"(Python {sys.version.split()[0]}, {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}); `python -m bench.equipment "
-        f"--assets {args.assets} --readings {args.readings} --faults {args.faults} "
-        f"--duration {args.duration} --reps {args.reps}`.",
+        common.machine_line(),
         "",
-        "gunicorn sync, 2 workers each; wrk 2 threads, 8 connections, loopback. Medians of the "
-        f"repetitions. Target: each page at least {TARGET:.2f} of the baseline's req/s, same run.",
+        common.command_line(
+            "bench.equipment", args, ["assets", "readings", "faults", "duration", "reps"]
+        )
+        + ". gunicorn sync, 2 workers each; wrk 2 threads, 8 connections, loopback (bench/"
+        f"common.py). Target: each page at least {TARGET:.2f} of the baseline's req/s, same run.",
         "",
-        "| page | queries | req/s | p50 ms | p95 ms | p99 ms | vs baseline | server CPU ms/req |"
-        " CPU vs baseline | in-process ms | in-process vs baseline |",
+        "| page | queries | req/s | p50 ms | p95 ms | p99 ms | vs baseline (median of reps) |"
+        " server CPU ms/req | CPU vs baseline | in-process CPU ms | in-process vs baseline |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     base_ms = measured["baseline"][1]
-    if results:
-        base = statistics.median(r["rps"] for r in results["baseline"])
-        base_cpu = statistics.median(r["cpu_ms"] for r in results["baseline"])
-        for name, runs in results.items():
-            rps = statistics.median(r["rps"] for r in runs)
-            cpu = statistics.median(r["cpu_ms"] for r in runs)
-            q, ms = measured.get(name, ("?", float("nan")))
+    names = list(results) or list(measured)
+    for name in names:
+        q, ms = measured.get(name, ("?", float("nan")))
+        if results:
+            runs, base = results[name], results["baseline"]
+            ratio = statistics.median(common.paired_ratios(runs, base))
+            cpu = common.median_of(runs, "cpu_ms")
             lines.append(
-                f"| {name} | {q} | {rps:.0f} | {statistics.median(r['p50'] for r in runs):.1f} | "
-                f"{statistics.median(r['p95'] for r in runs):.1f} | "
-                f"{statistics.median(r['p99'] for r in runs):.1f} | {rps / base:.2f} | "
-                f"{cpu:.2f} | {base_cpu / cpu:.2f} | {ms:.1f} | {base_ms / ms:.2f} |"
+                f"| {name} | {q} | {common.median_of(runs, 'rps'):.0f} | "
+                f"{common.median_of(runs, 'p50'):.1f} | {common.median_of(runs, 'p95'):.1f} | "
+                f"{common.median_of(runs, 'p99'):.1f} | {ratio:.2f} | {cpu:.2f} | "
+                f"{common.median_of(base, 'cpu_ms') / cpu:.2f} | {ms:.1f} | {base_ms / ms:.2f} |"
             )
-    else:
-        for name, (q, ms) in measured.items():
+        else:
             lines.append(f"| {name} | {q} | | | | | | | | {ms:.1f} | {base_ms / ms:.2f} |")
     lines += [
         "",
-        "Ratios are the page's figure over the baseline's (1.00 = as fast as the bare page). "
+        "Ratios are the page's figure over the baseline's (1.00 = as fast as the bare page); "
+        "vs baseline: each repetition's req/s over the baseline's in the same repetition, median. "
         "Server CPU ms/req: CPU time of the gunicorn processes during each wrk run divided by "
-        "the requests served (medians); CPU vs baseline is the req/s ratio the page would reach "
-        "on an otherwise idle machine. In-process: median CPU time through the test client.",
+        "the requests served; CPU vs baseline is the req/s ratio the page would reach on an "
+        "otherwise idle machine. In-process: median CPU time through the test client, the pages "
+        "and the baseline alternated in every round.",
         "",
         "The query counts do not depend on the data (tests/equipment/test_queries.py checks few "
-        "vs many rows); the cost report reads a page of machines, then their pages and "
-        "consumables in one grouped query each over the (asset, date) indexes.",
+        "vs many rows).",
         "",
     ]
     return "\n".join(lines)

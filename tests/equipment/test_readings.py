@@ -38,6 +38,33 @@ def test_reading_lower_than_previous_is_refused(client, login_as, office, make_a
     assert (last.mono, last.pages_mono, last.counter_replaced) == (900, 900, True)
 
 
+def test_reading_form_comes_on_demand(client, login_as, office, staff, make_asset):
+    asset = make_asset()
+    reading(asset, office, date(2026, 1, 5), 10_000)
+    login_as(office)
+    page = client.get(f"/equipment/{asset.id}").get_data(as_text=True)
+    assert 'id="new-reading"' in page and 'id="reading-form"' not in page
+    assert "10,000" in page  # the last reading, its counter formatted once in the view
+    # htmx: the readings panel with the form; without htmx: the whole page with it
+    panel = client.get(f"/equipment/{asset.id}/readings/new", headers=HX)
+    body = panel.get_data(as_text=True)
+    assert panel.status_code == 200 and 'id="reading-form"' in body
+    assert body.lstrip().startswith('<section class="panel" id="asset-readings">')
+    full = client.get(f"/equipment/{asset.id}/readings/new").get_data(as_text=True)
+    assert "<html" in full and 'id="reading-form"' in full and 'id="asset-faults"' in full
+    # after a good reading the panel shows it, and the link again
+    resp = client.post(
+        f"/equipment/{asset.id}/readings",
+        data={"read_on": "2026-02-05", "mono": "12500"},
+        headers=HX,
+    )
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert "12,500" in body and "2,500" in body and 'id="new-reading"' in body
+    login_as(staff)
+    assert client.get(f"/equipment/{asset.id}/readings/new").status_code == 403
+
+
 def test_reading_dated_before_the_last_is_refused(office, make_asset):
     asset = make_asset()
     reading(asset, office, date(2026, 3, 1), 100)

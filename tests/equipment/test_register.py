@@ -93,9 +93,16 @@ def test_pagination(client, login_as, office, make_asset, app):
 def test_retire_needs_a_reason_and_hides_the_asset(client, login_as, office, make_asset):
     asset = make_asset()
     login_as(office)
+    # the machine's page links to the retire page (the form is not carried by every visit)
+    page = client.get(f"/equipment/{asset.id}").get_data(as_text=True)
+    assert f'href="/equipment/{asset.id}/retire"' in page and 'id="retire-form"' not in page
+    form = client.get(f"/equipment/{asset.id}/retire").get_data(as_text=True)
+    assert 'id="retire-form"' in form and 'name="reason"' in form
     resp = client.post(f"/equipment/{asset.id}/retire", data={"reason": " "})
     assert resp.status_code == 422
-    assert "Say why the asset is retired." in resp.get_data(as_text=True)
+    body = resp.get_data(as_text=True)
+    assert "Say why the asset is retired." in body and 'id="reason-error"' in body
+    assert asset.status == "in_use"
     resp = client.post(f"/equipment/{asset.id}/retire", data={"reason": "Broken beyond repair"})
     assert resp.status_code == 303
     db.session.refresh(asset)

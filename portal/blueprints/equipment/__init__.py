@@ -21,7 +21,7 @@ bp = Blueprint("equipment", __name__, url_prefix="/equipment")
 
 
 def register(app: Flask) -> None:
-    from portal.blueprints.equipment import views  # noqa: F401  (views import bp)
+    from portal.blueprints.equipment import supplies_hooks, views  # noqa: F401  (views import bp)
 
     app.register_blueprint(bp)
     registry = ui.registry(app)
@@ -31,9 +31,16 @@ def register(app: Flask) -> None:
     registry.notification_kind("equipment.fault", _l("Faults reported on equipment"))
     registry.notification_kind("equipment.status", _l("Machines I use out of order"))
     registry.notification_kind("equipment.repair", _l("Repairs waiting for the vendor"))
+    registry.outbox_kind("repair_request", _l("Repair request to the vendor"))
     registry.notification_kind("equipment.reminder", _l("Equipment readings, upkeep and contracts"))
     registry.search_provider(
         "assets", _l("Equipment"), "equipment.view", asset_search.assets, order=100
+    )
+    # Supplies names the machines that use its items and issues toner "to" a machine.
+    registry.item_machines_provider(
+        supplies_hooks.machines_for_items,
+        choices=supplies_hooks.machine_choices,
+        issue=supplies_hooks.issue_to_machine,
     )
     # The front desk's built-in "Equipment fault" request type becomes a fault of this area.
     registry.request_type("equipment_fault", _l("Equipment fault"), on_filed=_fault_from_request)
@@ -57,7 +64,7 @@ def _group_symbol(locale_name: str) -> str:
 
 
 @bp.app_template_filter("count")
-def _count(value) -> str:
+def count_text(value) -> str:
     """A whole number with the locale's digit grouping (12.345 / 12,345): page counters, many
     per page, without a full number-pattern format each."""
     return f"{int(value or 0):,}".replace(",", _group_symbol(str(get_locale() or "en")))
@@ -76,7 +83,7 @@ def _page_cost_parts(locale_name: str) -> tuple[str, str, dict[int, str]]:
 
 
 @bp.app_template_filter("page_cost")
-def _page_cost(value) -> str:
+def page_cost_text(value) -> str:
     """A price per page: four decimal places (R$ 0,0350), in the request's locale; the locale's
     pattern is read once, not on every row. Prices per page are never negative."""
     if value is None:

@@ -9,6 +9,7 @@ from portal.services.equipment.common import get_asset_or_404, local_to_utc, tod
 from portal.services.equipment.consumables import (
     Need,
     issue_to_machine,
+    issue_to_machine_id,
     item_choices,
     link_item,
     machines_for_items,
@@ -35,6 +36,7 @@ from portal.services.equipment.faults import (
     solved_by_user,
     solved_counts,
 )
+from portal.services.equipment.labels import Label, QrCode, label_for, labels_for, qr_code
 from portal.services.equipment.readings import (
     Cost,
     add_reading,
@@ -46,6 +48,7 @@ from portal.services.equipment.readings import (
     last_reading,
     machine_cost,
     pages_per_month,
+    readings_overview,
     recent_readings,
 )
 from portal.services.equipment.register import (
@@ -105,7 +108,9 @@ __all__ = [
     "Cost",
     "Filters",
     "ImportRejected",
+    "Label",
     "Need",
+    "QrCode",
     "add_plan",
     "add_reading",
     "add_step",
@@ -144,7 +149,10 @@ __all__ = [
     "holder_choices",
     "import_csv",
     "issue_to_machine",
+    "issue_to_machine_id",
     "item_choices",
+    "label_for",
+    "labels_for",
     "last_reading",
     "link_item",
     "local_to_utc",
@@ -164,7 +172,9 @@ __all__ = [
     "person_name",
     "plan_due_on",
     "plans_for",
+    "qr_code",
     "recent_readings",
+    "readings_overview",
     "record_visit",
     "remind_expiring",
     "remind_overdue",

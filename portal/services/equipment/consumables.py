@@ -36,6 +36,8 @@ class Need:
     reorder_point: int
     unit: str
     yield_pages: int | None
+    unit_kind: str = "unit"  # with unit and unit_plural: the qty_unit filter ("3 caixas")
+    unit_plural: str | None = None
 
     @property
     def low(self) -> bool:
@@ -54,6 +56,8 @@ def needs_for(asset: Asset) -> list[Need]:
             SupplyItem.reorder_point,
             SupplyItem.unit,
             Consumable.yield_pages,
+            SupplyItem.unit_kind,
+            SupplyItem.unit_plural,
         )
         .join(SupplyItem, SupplyItem.id == Consumable.item_id)
         .where(Consumable.model_key == asset.model_key, SupplyItem.active.is_(True))
@@ -113,9 +117,18 @@ def item_choices() -> list[Any]:
 
 
 def issue_to_machine(
-    asset: Asset, *, actor: User, item_id: Any, quantity: Any = 1
+    asset: Asset,
+    *,
+    actor: User,
+    item_id: Any,
+    quantity: Any = 1,
+    issued_to: User | None = None,
+    reason: str | None = None,
 ) -> ConsumableUse:
-    """Take a consumable out of stock for this machine: ledger row and machine history at once."""
+    """Take a consumable out of stock for this machine: ledger row and machine history at once.
+
+    ``issued_to``: the person it was handed to, if any (the ledger names them too); ``reason``
+    adds to the ledger line, which always names the machine."""
     if asset.status == RETIRED:
         raise InvalidTransition(_("This asset is retired."))
     item = (
@@ -126,12 +139,14 @@ def issue_to_machine(
     if item is None or not item.active:
         raise ValidationError(_("Choose a supply item."), field="item_id")
     qty = parse_int(quantity, "quantity", minimum=1, maximum=1000, required=True) or 1
+    machine = f"{asset.asset_tag} {asset.make} {asset.model}"
     movement = supplies.issue_stock(
         item,
         quantity=qty,
         actor=actor,
+        issued_to=issued_to,
         department_id=asset.department_id,
-        reason=clean(f"{asset.asset_tag} {asset.make} {asset.model}", 300),
+        reason=clean(f"{machine} · {reason}" if clean(reason, 300) else machine, 300),
     )
     use = ConsumableUse(
         asset_id=asset.id,
@@ -245,3 +260,28 @@ def machines_for_items(item_ids: list[int]) -> dict[int, list[Any]]:
     for row in rows:
         out[row.item_id].append(row)
     return out
+
+
+def issue_to_machine_id(
+    machine_id: Any,
+    *,
+    actor: User,
+    item_id: Any,
+    quantity: Any = 1,
+    issued_to: User | None = None,
+    reason: str | None = None,
+) -> ConsumableUse:
+    """:func:`issue_to_machine` for a machine chosen by id on another area's form (the supply
+    item's stock form): an unknown or retired machine is a field error there."""
+    asset_id = routing.parse_int(machine_id)
+    asset = db.session.get(Asset, asset_id) if asset_id else None
+    if asset is None or asset.status == RETIRED:
+        raise ValidationError(_("Choose a machine in service."), field="machine_id")
+    return issue_to_machine(
+        asset,
+        actor=actor,
+        item_id=item_id,
+        quantity=quantity,
+        issued_to=issued_to,
+        reason=reason,
+    )

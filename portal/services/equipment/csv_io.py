@@ -50,8 +50,11 @@ CSV_COLUMNS = [
 ]
 
 
-def export_csv(filters: Filters) -> str:
-    """The filtered register as CSV (formula-safe, portal.exports); one query."""
+def export_csv(filters: Filters, *, typed: bool = False) -> Any:
+    """The filtered register as CSV (formula-safe, portal.exports); one query.
+
+    ``typed``: the rows themselves (dates and numbers as values) for an XLSX export instead.
+    """
     stmt, holder = _register_select(filters)
     stmt = stmt.outerjoin(Supplier, Supplier.id == Asset.vendor_id).add_columns(
         Asset.asset_tag,
@@ -82,11 +85,14 @@ def export_csv(filters: Filters) -> str:
     def rows() -> Iterator[list[Any]]:
         yield CSV_COLUMNS
         for row in db.session.execute(stmt.order_by(Asset.asset_tag)):
+            if typed:
+                yield list(row)
+                continue
             yield [
                 v.isoformat() if isinstance(v, date) else ("" if v is None else str(v)) for v in row
             ]
 
-    return write_csv(rows(), bom=True)
+    return rows() if typed else write_csv(rows(), bom=True)
 
 
 class ImportRejected(ValidationError):

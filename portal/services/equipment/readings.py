@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, Integer, bindparam, func, select
+from sqlalchemy import Date, Integer, bindparam, func, or_, select
 
 from portal.errors import InvalidTransition, ValidationError
 from portal.extensions import db
@@ -193,6 +193,54 @@ def pages_per_month(
         bucket[0] += mono
         bucket[1] += colour
     return [MonthPages(m, v[0], v[1]) for m, v in buckets.items()]
+
+
+@lru_cache(maxsize=1)
+def _overview_statement() -> Any:
+    """The readings of the chart's window and the latest ones, in one read (newest first)."""
+    latest = (
+        select(Reading.id)
+        .where(Reading.asset_id == bindparam("asset_id"))
+        .order_by(Reading.read_on.desc(), Reading.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return (
+        select(
+            Reading.id,
+            Reading.read_on,
+            Reading.mono,
+            Reading.colour,
+            Reading.pages_mono,
+            Reading.pages_colour,
+            Reading.counter_replaced,
+        )
+        .where(
+            Reading.asset_id == bindparam("asset_id"),
+            or_(Reading.read_on >= bindparam("start", type_=Date), Reading.id.in_(latest)),
+        )
+        .order_by(Reading.read_on.desc(), Reading.id.desc())
+    )
+
+
+def readings_overview(
+    asset_id: int, *, months: int = 12, recent: int = 12, today: date | None = None
+) -> tuple[list[MonthPages], list[Any]]:
+    """``pages_per_month`` and ``recent_readings`` together, from one query: the window's
+    readings plus the latest ``recent`` (which the window usually holds already)."""
+    today = today or today_local()
+    start = month_start(today, months - 1)
+    buckets: OrderedDict[date, list[int]] = OrderedDict(
+        (month_start(today, back), [0, 0]) for back in range(months - 1, -1, -1)
+    )
+    rows = list(
+        read_rows(_overview_statement(), {"asset_id": asset_id, "start": start, "limit": recent})
+    )
+    for row in rows:
+        if start <= row.read_on <= today:
+            bucket = buckets[month_start(row.read_on)]
+            bucket[0] += row.pages_mono
+            bucket[1] += row.pages_colour
+    return [MonthPages(m, v[0], v[1]) for m, v in buckets.items()], rows[:recent]
 
 
 @dataclass(frozen=True)

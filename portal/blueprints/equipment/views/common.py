@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask_login import current_user
 
 from portal import htmx
+from portal.blueprints.equipment import count_text, page_cost_text
 from portal.blueprints.equipment.forms import (
     EmptyForm,
     IssueForm,
     LinkForm,
     PlanForm,
-    ReadingForm,
-    RetireForm,
 )
+from portal.formatting import date_formatter, datetime_formatter, money_formatter
+from portal.i18n import current_locale
 from portal.models.equipment import (
     FAULT_STATUSES,
     FAULT_TONES,
@@ -43,12 +46,14 @@ def form_work(form: Any) -> Iterator[Work]:
 
 
 def _translated(names: dict[str, Any]) -> dict[str, str]:
-    """Lazy labels translated once per request, not once per row that shows them."""
+    """Lazy labels translated once, not once per row that shows them."""
     return {key: str(label) for key, label in names.items()}
 
 
-def labels() -> dict[str, Any]:
-    """What the templates need to name statuses and types (in the request's language)."""
+@lru_cache(maxsize=8)
+def _labels_in(locale_name: str) -> dict[str, Any]:
+    """The status and type names in one language: the catalogue does not change while the
+    app runs, so each language's names are translated once (the caller is in that locale)."""
     return {
         "TYPES": _translated(TYPES),
         "STATUSES": _translated(STATUSES),
@@ -59,6 +64,11 @@ def labels() -> dict[str, Any]:
         "REPAIR_TONES": REPAIR_TONES,
         "METERED_TYPES": METERED_TYPES,
     }
+
+
+def labels() -> dict[str, Any]:
+    """What the templates need to name statuses and types (in the request's language)."""
+    return _labels_in(str(current_locale() or "en"))
 
 
 def item_choices(form: Any, needs: list[Any] | None = None) -> None:
@@ -77,24 +87,143 @@ MORE_FRAGMENTS = ("equipment/_partials/_consumables.html", "equipment/_partials/
 MORE_FORMS = ("issue_form", "link_form", "plan_form")
 
 
+@dataclass(frozen=True)
+class Bar:
+    """One month of the pages-per-month chart, its labels formatted once."""
+
+    title: str  # "Mar 2026: 1.234"
+    label: str  # "Mar"
+    height: int  # 0, 10, ... 100 (a CSS class: the CSP allows no inline styles)
+
+
+@dataclass(frozen=True)
+class ReadingLine:
+    """One meter reading as the machine's page prints it."""
+
+    read_on: str
+    mono: str
+    colour: str
+    pages: str
+    counter_replaced: bool
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One machine of the cost-per-page report, its figures formatted once."""
+
+    id: int
+    asset_tag: str
+    make: str
+    model: str
+    department: str | None
+    pages: str
+    consumables: str
+    contract: str
+    per_page: str | None
+    per_month: str
+
+
+def cost_lines(rows: list[Any]) -> list[CostLine]:
+    """The report's rows with the money formatter taken once for the page."""
+    money = money_formatter()
+    lines = []
+    for r in rows:
+        cost = r.cost
+        per_page = cost.per_page
+        lines.append(
+            CostLine(
+                r.id,
+                r.asset_tag,
+                r.make,
+                r.model,
+                r.department,
+                count_text(cost.pages),
+                money(cost.consumables),
+                money(cost.contract),
+                None if per_page is None else page_cost_text(per_page),
+                money(cost.per_month),
+            )
+        )
+    return lines
+
+
+@dataclass(frozen=True)
+class FaultLine:
+    """One of the machine's latest faults or repairs, its date (and cost) formatted once."""
+
+    id: int
+    when: str
+    status: str
+    text: str  # a fault's description, shortened; a repair's cost or "—"
+
+
+def _shorten(text: str, length: int = 80, leeway: int = 5) -> str:
+    """Jinja's ``truncate(80)``: whole words, an ellipsis, texts a little over left whole."""
+    if len(text) <= length + leeway:
+        return text
+    return text[: length - 3].rsplit(" ", 1)[0] + "..."
+
+
+def fault_lines(faults: list[Any]) -> list[FaultLine]:
+    when = datetime_formatter()
+    return [FaultLine(f.id, when(f.created_at), f.status, _shorten(f.description)) for f in faults]
+
+
+def repair_lines(repairs: list[Any]) -> list[FaultLine]:
+    when, money = datetime_formatter(), money_formatter()
+    return [
+        FaultLine(r.id, when(r.requested_at), r.status, "—" if r.cost is None else money(r.cost))
+        for r in repairs
+    ]
+
+
+def month_bars(months: list[Any]) -> list[Bar]:
+    """The chart's bars: two date formatters taken once for the twelve months."""
+    if not months:
+        return []
+    long, short = date_formatter("MMM yyyy"), date_formatter("MMM")
+    peak = max(m.total for m in months) or 1
+    return [
+        Bar(
+            f"{long(m.month)}: {count_text(m.total)}",
+            short(m.month),
+            int(10 * m.total / peak + 0.5) * 10,
+        )
+        for m in months
+    ]
+
+
+def reading_lines(readings: list[Any]) -> list[ReadingLine]:
+    """The recent readings with their date and counters formatted in one pass."""
+    day = date_formatter("short")
+    return [
+        ReadingLine(
+            day(r.read_on),
+            count_text(r.mono),
+            count_text(r.colour),
+            count_text(r.pages_mono + r.pages_colour),
+            r.counter_replaced,
+        )
+        for r in readings
+    ]
+
+
 def asset_context(asset: Asset, *, more: bool = True, **forms: Any) -> dict[str, Any]:
     """What the asset page shows: a fixed number of queries, whatever its history.
 
     ``more``: also the panels below the fold (see :func:`more_context`)."""
     manage = current_user.can("equipment.manage")
     metered = asset.type in METERED_TYPES
-    months = equipment.pages_per_month(asset.id) if metered else []
-    readings = equipment.recent_readings(asset.id) if metered else []
+    months, readings = equipment.readings_overview(asset.id) if metered else ([], [])
     context: dict[str, Any] = {
         "asset": asset,
-        "readings": readings,
-        "months": months,
+        "readings": reading_lines(readings),
+        "bars": month_bars(months),
         "cost": equipment.machine_cost(asset, months) if metered else None,
-        "faults": equipment.asset_faults(asset.id),
-        "repairs": equipment.asset_repairs(asset.id),
+        "faults": fault_lines(equipment.asset_faults(asset.id)),
+        "repairs": repair_lines(equipment.asset_repairs(asset.id)),
         "downtime": equipment.downtime_minutes(asset.id),
-        "reading_form": forms.pop("reading_form", None) or ReadingForm(formdata=None),
-        "retire_form": forms.pop("retire_form", None) or RetireForm(formdata=None),
+        "reading_form": forms.pop("reading_form", None),
         "manage": manage,
         "more": more,
         **labels(),

@@ -8,11 +8,29 @@ from flask_login import current_user
 from portal import htmx
 from portal.blueprints.equipment import bp
 from portal.blueprints.equipment.forms import IssueForm, LinkForm, ReadingForm
-from portal.blueprints.equipment.views.common import asset_page, form_work, item_choices, labels
+from portal.blueprints.equipment.views.common import (
+    asset_page,
+    cost_lines,
+    form_work,
+    item_choices,
+    labels,
+)
 from portal.pagination import page_arg
 from portal.security import requires
 from portal.services import equipment
 from portal.web import unit_of_work
+
+
+@bp.get("/<int:asset_id>/readings/new")
+@requires("equipment.manage")
+def new_reading(asset_id: int):
+    """The reading form in the readings panel (the whole machine page without htmx)."""
+    asset = equipment.get_asset_or_404(asset_id)
+    return asset_page(
+        asset,
+        fragment="equipment/_partials/_readings.html",
+        reading_form=ReadingForm(formdata=None),
+    )
 
 
 @bp.post("/<int:asset_id>/readings")
@@ -103,6 +121,7 @@ def costs():
         "equipment/costs.html",
         "equipment/_partials/_cost_list.html",
         page=page,
+        lines=cost_lines(page.items),
         months=months_n,
         export_url=url_for("equipment.index"),
     )

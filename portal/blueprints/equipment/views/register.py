@@ -17,12 +17,14 @@ from portal.blueprints.equipment.views.common import (
     labels,
     more_context,
 )
+from portal.exports import export_format, export_response
 from portal.pagination import page_arg
 from portal.security import requires
 from portal.services import equipment
-from portal.web import unit_of_work
+from portal.web import absolute_url, unit_of_work
 
 HOLDER_LIST_MAX = 40
+LABELS_PER_PAGE = 30  # three A4 sheets of ten
 
 
 @bp.get("/")
@@ -56,6 +58,9 @@ def index():
 @requires("equipment.view")
 def export():
     filters = equipment.Filters.from_args(request.args)
+    if export_format() == "xlsx":  # typed cells; the CSV stays the import's format
+        rows = equipment.export_csv(filters, typed=True)
+        return export_response(rows, "equipment", "xlsx", title=_("Equipment"))
     return Response(
         equipment.export_csv(filters),
         mimetype="text/csv",
@@ -168,6 +173,13 @@ def update(asset_id: int):
     return render_template("equipment/asset_form.html", form=form, asset=asset), 422
 
 
+@bp.get("/<int:asset_id>/retire")
+@requires("equipment.manage")
+def retire_form(asset_id: int):
+    asset = equipment.get_asset_or_404(asset_id)
+    return render_template("equipment/retire.html", asset=asset, form=RetireForm(formdata=None))
+
+
 @bp.post("/<int:asset_id>/retire")
 @requires("equipment.manage")
 def retire(asset_id: int):
@@ -178,7 +190,7 @@ def retire(asset_id: int):
     if work.ok:
         flash(_("Asset %(tag)s retired.", tag=asset.asset_tag), "success")
         return htmx.redirect_to(url_for("equipment.detail", asset_id=asset.id))
-    return asset_page(asset, retire_form=form, status_code=422)
+    return render_template("equipment/retire.html", asset=asset, form=form), 422
 
 
 @bp.post("/<int:asset_id>/out-of-order")
@@ -199,11 +211,35 @@ def back_in_use(asset_id: int):
     return htmx.redirect_to(url_for("equipment.detail", asset_id=asset.id))
 
 
+def _short_url(asset_tag: str) -> str:
+    """The absolute fault-report address a label prints and its QR code holds."""
+    return absolute_url("equipment.by_code", code=asset_tag)
+
+
 @bp.get("/<int:asset_id>/label")
 @requires("equipment.view")
 def label(asset_id: int):
-    """The printable label: the asset tag, large, and the short address to report a fault."""
-    return render_template("equipment/label.html", asset=equipment.get_asset_or_404(asset_id))
+    """The printable label: QR code, asset tag and the short address to report a fault."""
+    asset = equipment.get_asset_or_404(asset_id)
+    return render_template(
+        "equipment/label.html",
+        asset=asset,
+        label=equipment.label_for(asset, url=_short_url(asset.asset_tag)),
+    )
+
+
+@bp.get("/labels")
+@requires("equipment.view")
+def labels_sheet():
+    """A sheet of labels for the machines of a register list (its filters), a page at a time."""
+    filters = equipment.Filters.from_args(request.args)
+    page = equipment.asset_page(filters, page=page_arg(), per_page=LABELS_PER_PAGE)
+    return render_template(
+        "equipment/labels.html",
+        page=page,
+        filters=filters,
+        labels=equipment.labels_for(page.items, url_for_code=_short_url),
+    )
 
 
 @bp.get("/label.css")
