@@ -60,6 +60,16 @@ class SearchProvider:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class HandoverProvider:
+    """One area's part of an exit hand-over (see ``Registry.handover_provider``)."""
+
+    name: str  # unique, e.g. "frontdesk"; the key of the counts shown on the exit page
+    label: Any  # lazy string: what is handed over ("Messages and staff requests")
+    function: Callable[..., int]  # (leaver, colleague, *, actor) -> items handed over
+    order: int = 100
+
+
 @dataclass
 class Registry:
     """Everything the areas registered on one app, in registration order (sorted where shown)."""
@@ -67,11 +77,16 @@ class Registry:
     nav: list[NavItem] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
     notification_kinds: dict[str, Any] = field(default_factory=dict)  # kind -> label
+    outbox_kinds: dict[str, Any] = field(default_factory=dict)  # outbound message kind -> label
     request_types: dict[str, tuple[Any, Callable[..., None] | None]] = field(
         default_factory=dict
     )  # key -> (label, on_filed)
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
     search_providers: list[SearchProvider] = field(default_factory=list)
+    handover_providers: list[HandoverProvider] = field(default_factory=list)
+    # The machines that use supply items (see ``item_machines_provider``): "for_items",
+    # "choices", "issue" -> the functions the equipment area registered.
+    item_machines: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def nav_item(
         self,
@@ -105,6 +120,10 @@ class Registry:
     def notification_kind(self, kind: str, label: Any) -> None:
         """Declare a kind of notification (one row on the preferences page)."""
         self.notification_kinds[kind] = label
+
+    def outbox_kind(self, kind: str, label: Any) -> None:
+        """Name a kind of outgoing message ("supplier_order") as the outbox list shows it."""
+        self.outbox_kinds[kind] = label
 
     def request_type(
         self, key: str, label: Any, on_filed: Callable[..., None] | None = None
@@ -149,6 +168,37 @@ class Registry:
         self.search_providers.append(SearchProvider(kind, label, permission, function, order))
         self.search_providers.sort(key=lambda p: p.order)
 
+    def handover_provider(
+        self, name: str, label: Any, function: Callable[..., int], *, order: int = 100
+    ) -> None:
+        """Add an area's part of the hand-over when someone leaves.
+
+        ``function(leaver, colleague, *, actor)`` moves the leaver's open items of the area
+        (messages, requests, delegations...) to ``colleague``, records its own audit entry,
+        flushes (never commits) and returns how many items it moved.  Running it twice moves
+        nothing the second time.  ``actor`` is None when the periodic job closes the account.
+        """
+        if any(p.name == name for p in self.handover_providers):
+            raise ValueError(f"handover provider {name!r} registered twice")
+        self.handover_providers.append(HandoverProvider(name, label, function, order))
+        self.handover_providers.sort(key=lambda p: p.order)
+
+    def item_machines_provider(
+        self,
+        for_items: Callable[..., Any],
+        *,
+        choices: Callable[..., Any],
+        issue: Callable[..., Any],
+    ) -> None:
+        """Let the supplies area name the machines that use its items, without importing them.
+
+        ``for_items(item_ids)`` -> ``{item_id: [machine]}`` in one query (a machine has
+        ``label`` and ``url``); ``choices()`` -> ``[(id, label)]`` for the stock form's "issued to
+        a machine"; ``issue(item, *, machine_id, quantity, actor, issued_to, reason)`` takes the
+        item out of stock for that machine (stock ledger and the machine's history), flushing.
+        """
+        self.item_machines.update(for_items=for_items, choices=choices, issue=issue)
+
 
 def init_app(app: Flask) -> Registry:
     """Give ``app`` its empty registry (create_app, before the areas register)."""
@@ -175,6 +225,23 @@ def visible_cards(user: Any) -> list[Card]:
 
 def visible_search_providers(user: Any) -> list[SearchProvider]:
     return [p for p in current().search_providers if p.permission is None or user.can(p.permission)]
+
+
+def machines_for_items(item_ids: Any) -> dict[int, list[Any]]:
+    """The machines that depend on each item (``{}`` when no area provides machines)."""
+    provider = current().item_machines.get("for_items")
+    return provider(list(item_ids)) if provider else {}
+
+
+def machine_choices() -> list[Any]:
+    """``[(id, label)]`` of machines an item can be issued to (none without the provider)."""
+    provider = current().item_machines.get("choices")
+    return provider() if provider else []
+
+
+def machine_issue() -> Callable[..., Any] | None:
+    """The registered "issue to a machine" function, or None."""
+    return current().item_machines.get("issue")
 
 
 def endpoints() -> set[str]:

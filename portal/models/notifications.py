@@ -19,6 +19,8 @@ class Notification(db.Model):
         # The bell's unread count is one indexed query on (user_id, read_at).
         Index("ix_notification_user_read", "user_id", "read_at"),
         Index("ix_notification_user_created", "user_id", "created_at"),
+        # LGPD anonymisation finds the notifications about a record (migration 0018).
+        Index("ix_notification_target", "target_type", "target_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,6 +35,8 @@ class OutboundMessage(db.Model):
     __table_args__ = (
         Index("ix_outbound_message_status_next", "status", "next_attempt_at"),
         Index("ix_outbound_message_created_at", "created_at"),
+        # LGPD anonymisation finds the e-mails sent about a record (migration 0018).
+        Index("ix_outbound_message_target", "target_type", "target_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -87,6 +87,10 @@ class Employee(db.Model):
     __table_args__ = (
         Index("ix_people_employee_status_name", "status", "name"),
         Index("ix_people_employee_start", "start_date", "id"),
+        # The directory and HR's list walk this in order (no sort of every record per page).
+        Index("ix_people_employee_name", "name", "id"),
+        # Counts by status read the index alone.
+        Index("ix_people_employee_status_anonymised", "status", "anonymised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -331,6 +335,10 @@ class Termination(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     account_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the open work was last handed to ``handover_to`` (HR's confirm or the account's
+    # closing) and how many items each area moved in all: {"frontdesk": 3, "supplies": 1}.
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handover_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     employee: Mapped[Employee] = relationship(lazy="joined")
     handover_to: Mapped[User | None] = relationship(foreign_keys=[handover_to_id])

@@ -7,19 +7,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Department
 from portal.models.base import utcnow
 from portal.models.people import (
-    LEAVING,
+    OFFBOARDING,
     ONBOARDING,
     Attendance,
     DisciplinaryWarning,
     Employee,
     EmployeeChange,
-    Termination,
     TrainingSession,
 )
 from portal.services import people
@@ -200,17 +200,65 @@ def seed(ctx) -> None:
                 status="pending" if e is targets[0] else "acknowledged",
             )
         )
-    # One exit in progress: last day in ten days, offboarding checklist ready.
-    leaving = employees[-5]
-    termination = Termination(
-        employee_id=leaving.id,
-        reason="resignation",
-        notice_on=today - timedelta(days=20),
-        last_day=today + timedelta(days=10),
-        recorded_by_id=hr.id,
+    # Checklist templates HR edits on /people/checklists: the receptionist's onboarding (a step
+    # for the back office by name) and the company's offboarding.
+    desk = ctx.users.get("back_office")
+    people.save_template(
+        None,
+        actor=hr,
+        kind=ONBOARDING,
+        department_id=None,
+        position="Recepcionista",
+        steps=[
+            {"title": "Conta no portal criada", "days": 0, "assignee": "hr"},
+            {"title": "Crachá e chaves da recepção entregues", "days": 0, "assignee": "hr"},
+            *(
+                [
+                    {
+                        "title": "Treinamento na central telefônica e no console",
+                        "days": 2,
+                        "assignee": "person",
+                        "user_id": desk.id,
+                    }
+                ]
+                if desk
+                else []
+            ),
+            {"title": "Manual de atendimento lido", "days": 5, "assignee": "employee"},
+        ],
     )
-    db.session.add(termination)
-    leaving.status = LEAVING
-    leaving.last_day = termination.last_day
-    db.session.flush()
-    people.create_checklist(leaving, "offboarding", actor=hr, start=termination.last_day)
+    people.save_template(
+        None,
+        actor=hr,
+        kind=OFFBOARDING,
+        department_id=None,
+        position=None,
+        steps=[
+            {"title": "Contas do portal e do e-mail encerradas", "days": 0, "assignee": "hr"},
+            {"title": "Crachá e chaves devolvidos", "days": 0, "assignee": "hr"},
+            {"title": "Passagem de trabalho com o gestor", "days": -3, "assignee": "manager"},
+            {
+                "title": "Documentos finais assinados (TRCT, exame demissional)",
+                "days": 10,
+                "assignee": "hr",
+            },
+        ],
+    )
+    # One exit in progress: someone with a login who still holds a laptop or phone (listed on
+    # the offboarding checklist), last day in ten days, the work handed to the back office.
+    demo_logins = {u.id for u in ctx.users.values()}
+    holders = [
+        e
+        for e in employees
+        if e.user_id and e.user_id not in demo_logins and people.held_assets(e.user_id)
+    ]
+    leaving = holders[-1] if holders else employees[-5]
+    with force_locale("pt_BR"):  # the checklist's lines are stored as written
+        people.record_termination(
+            leaving,
+            actor=hr,
+            reason="resignation",
+            notice_on=today - timedelta(days=20),
+            last_day=today + timedelta(days=10),
+            handover_to=desk if desk and desk.id != leaving.user_id else None,
+        )

@@ -1,6 +1,7 @@
-"""In a real Chromium: HR hires, opens the account, the new hire sets a password and sees their
-onboarding; HR records a warning and the employee acknowledges it; HR records the exit of
-someone holding a laptop, the checklist lists it, and after the last day they cannot sign in."""
+"""In a real Chromium: HR hires a candidate, opens the account, the new hire sets a password and
+sees their onboarding; HR records a warning and the employee acknowledges it; HR records the
+exit of someone holding a laptop, naming a colleague, the checklist lists the laptop, and after
+the last day they cannot sign in and their open message is the colleague's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import OutboundMessage
-from portal.models.people import ChecklistTask
+from portal.models.frontdesk import Call
+from portal.models.people import ChecklistTask, Employee
 from portal.services import people
 from tests.conftest import browser_login
 
@@ -22,9 +24,8 @@ PASSWORD = "Quarto-Azul-Mesa-77x"
 
 def test_hire_onboard_warn_acknowledge_terminate(app, page, _browser, live_server, make_user):
     from portal.models.recruiting import Application, Candidate, Opening
-    from portal.services import recruiting
 
-    hr = make_user(roles=["hr_manager", "staff"], name="Patrícia Almeida", email="hr@example.com")
+    make_user(roles=["hr_manager", "staff"], name="Patrícia Almeida", email="hr@example.com")
     opening = Opening(title="Assistente administrativa", requirements=[], status="open")
     candidate = Candidate(name="Júlia Nogueira", email="julia@example.org")
     db.session.add_all([opening, candidate])
@@ -32,13 +33,20 @@ def test_hire_onboard_warn_acknowledge_terminate(app, page, _browser, live_serve
     application = Application(opening_id=opening.id, candidate_id=candidate.id, stage="offer")
     db.session.add(application)
     db.session.commit()
-    with app.test_request_context():
-        employee = recruiting.hire(application, actor=hr, start_date=date.today())
-        db.session.commit()
+    colleague = make_user(roles=["staff"], name="Caio Colega", email="caio@example.com")
+
+    # HR hires the candidate on the application page: the employee record is created
+    browser_login(page, "hr@example.com")
+    page.goto(f"/recruiting/applications/{application.id}")
+    page.fill("#start_date", date.today().isoformat())
+    page.get_by_role("button", name="Hire and create the employee record").click()
+    page.wait_for_load_state()
+    db.session.expire_all()
+    employee = db.session.scalar(select(Employee).where(Employee.application_id == application.id))
+    assert employee is not None and employee.name == "Júlia Nogueira"
     employee_id = employee.id
 
     # HR: start the onboarding and open the account (the invitation goes to the outbox)
-    browser_login(page, "hr@example.com")
     page.goto(f"/people/employees/{employee_id}")
     page.get_by_role("button", name="Start the onboarding checklist").click()
     page.wait_for_url(f"**/people/employees/{employee_id}")
@@ -91,11 +99,23 @@ def test_hire_onboard_warn_acknowledge_terminate(app, page, _browser, live_serve
         )
     )
     db.session.commit()
+    # ... and a phone message taken for her that nobody returned yet
+    message_call = Call(
+        caller_name="Carlos Souza",
+        for_user_id=user_id,
+        recipient_id=user_id,
+        message="Ligar sobre a nota fiscal",
+        outcome="message",
+        status="open",
+    )
+    db.session.add(message_call)
+    db.session.commit()
     page.goto(f"/people/employees/{employee_id}/termination")
     assert page.get_by_text("NB-0042").is_visible()
     last_day = date.today() + timedelta(days=5)
     page.fill("#notice_on", date.today().isoformat())
     page.fill("#last_day", last_day.isoformat())
+    page.select_option("#handover_to", str(colleague.id))
     page.get_by_role("button", name="Record the exit").click()
     page.wait_for_url(f"**/people/employees/{employee_id}")
     assert page.locator("#exit").get_by_text("NB-0042").first.is_visible()
@@ -109,6 +129,11 @@ def test_hire_onboard_warn_acknowledge_terminate(app, page, _browser, live_serve
     )
     assert people.close_due_accounts(after) == [employee_id]
     db.session.commit()
+    # her open message went to the colleague named, counted on the exit page
+    db.session.expire_all()
+    assert db.session.get(Call, message_call.id).recipient_id == colleague.id
+    page.goto(f"/people/employees/{employee_id}/termination")
+    assert page.locator("#handover-frontdesk td.num").inner_text() == "1"
     newcomer.goto("/people/me")
     assert "/login" in newcomer.url
     newcomer.fill("#email", "julia@empresa.example.com")

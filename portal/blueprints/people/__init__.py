@@ -36,9 +36,15 @@ def register(app: Flask) -> None:
     registry.search_provider(
         "colleagues", _l("Colleagues"), "directory.view", people.colleagues_hits, order=150
     )
+    registry.handover_provider(
+        "people", _l("Onboarding and offboarding steps"), people.hand_over_steps, order=50
+    )
     jobs = "worker.jobs.people"
     registry.periodic_job("people-close-accounts", f"{jobs}.close_due_accounts", interval=600)
     registry.periodic_job("people-task-reminders", f"{jobs}.remind_overdue_tasks", interval=3600)
     registry.periodic_job(
         "people-training-expiry", f"{jobs}.remind_expiring_training", interval=21600
+    )
+    registry.periodic_job(
+        "people-retention", "worker.jobs.retention.anonymise_expired", interval=86400
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from portal.services import people
 
@@ -35,7 +35,7 @@ def my_onboarding_card(user) -> dict[str, Any]:
         "hint": ngettext("%(num)d open step for me", "%(num)d open steps for me", len(tasks)),
         "tone": "info" if tasks else "neutral",
         "url": url_for("people.me"),
-        "link_text": _("Open"),
+        "link_text": pgettext("action", "Open"),
     }
     if mine is not None:
         card["meter"] = {

@@ -103,6 +103,10 @@ class TerminationForm(FlaskForm):
     handover_to = SelectField(_l("Hand open work over to"), coerce=str, validators=[Optional()])
 
 
+class HandoverForm(FlaskForm):
+    handover_to = SelectField(_l("Hand open work over to"), coerce=str, validators=[Optional()])
+
+
 class CourseForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=160)])
     mandatory = BooleanField(_l("Mandatory"))

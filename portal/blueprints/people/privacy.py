@@ -50,6 +50,15 @@ HR_TEMPLATES: dict[str, str] = {
     "people/course.html": VIEW,
     "people/_partials/_course.html": VIEW,
     "people/lgpd.html": MANAGE,
+    "people/retention.html": MANAGE,
+    "people/_partials/_retention_policy.html": MANAGE,
+    "people/_partials/_retention_preview.html": MANAGE,
+    "people/retention_consent.html": MANAGE,
+    "people/_partials/_retention_consent.html": MANAGE,
+    "people/checklist_templates.html": MANAGE,
+    "people/_partials/_checklist_templates.html": MANAGE,
+    "people/checklist_template.html": MANAGE,
+    "people/_partials/_checklist_template.html": MANAGE,
 }
 
 

@@ -7,13 +7,23 @@ the tests use the names re-exported here (``people.save_employee``).
 
 from portal.services.people import cpf
 from portal.services.people.checklists import (
+    KINDS as CHECKLIST_KINDS,
+)
+from portal.services.people.checklists import (
+    ROLES as CHECKLIST_ROLES,
+)
+from portal.services.people.checklists import (
     complete_task,
     create_checklist,
+    default_steps,
     get_task_or_404,
+    get_template_or_404,
+    list_templates,
     my_open_tasks,
     open_progress,
     progress,
     remind_overdue,
+    save_template,
     tasks_of,
 )
 from portal.services.people.common import employee_of, fold, get_employee_or_404, today
@@ -30,6 +40,9 @@ from portal.services.people.discipline import (
 from portal.services.people.lgpd import anonymise, export_subject, requests_log
 from portal.services.people.offboarding import (
     close_due_accounts,
+    hand_over,
+    hand_over_steps,
+    handover_lines,
     held_assets,
     open_termination,
     record_termination,
@@ -76,7 +89,13 @@ __all__ = [
     "anonymise",
     "close_due_accounts",
     "colleagues_hits",
+    "CHECKLIST_KINDS",
+    "CHECKLIST_ROLES",
     "complete_task",
+    "default_steps",
+    "get_template_or_404",
+    "list_templates",
+    "save_template",
     "counts_by_status",
     "cpf",
     "create_account",
@@ -93,6 +112,9 @@ __all__ = [
     "get_employee_or_404",
     "get_task_or_404",
     "get_warning_or_404",
+    "hand_over",
+    "hand_over_steps",
+    "handover_lines",
     "held_assets",
     "history",
     "invitation_for",

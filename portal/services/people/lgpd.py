@@ -37,8 +37,7 @@ from portal.models.people import (
 from portal.models.recruiting import Application, ApplicationEvent, Candidate
 from portal.services import audit
 from portal.services.people.records import document_path
-
-ANONYMOUS = "[anonymised]"
+from portal.services.recruiting.retention import ANONYMOUS, anonymise_candidates
 
 
 def _plain(value: Any) -> Any:
@@ -154,10 +153,11 @@ def export_subject(employee: Employee, *, actor: User) -> tuple[str, bytes]:
     return f"lgpd-employee-{employee.id}.zip", buffer.getvalue()
 
 
-def anonymise(employee: Employee, *, actor: User) -> Employee:
+def anonymise(employee: Employee, *, actor: User | None, now: datetime | None = None) -> Employee:
     """Overwrite the person's personal data everywhere we hold it; irreversible.
 
-    Only after the exit: an active employee's record is still needed.
+    Only after the exit: an active employee's record is still needed.  ``actor`` is None when
+    the retention job does it (``portal.services.people.retention``).
     """
     if employee.anonymised_at is not None:
         raise Conflict(_("This record is already anonymised."))
@@ -180,7 +180,7 @@ def anonymise(employee: Employee, *, actor: User) -> Employee:
     ):
         setattr(employee, column, None)
     employee.search_key = ""
-    employee.anonymised_at = utcnow()
+    employee.anonymised_at = now or utcnow()
     db.session.execute(
         update(EmployeeChange)
         .where(EmployeeChange.employee_id == employee.id)
@@ -211,10 +211,11 @@ def anonymise(employee: Employee, *, actor: User) -> Employee:
         if application is not None:
             candidate: Candidate = application.candidate
             who |= {candidate.name, candidate.email, candidate.phone}
-            candidate.name, candidate.email, candidate.phone = ANONYMOUS, None, None
-            application.cv_text = None
-            application.evidence = {}
-            application.stage_reason = None
+            if candidate.anonymised_at is None:
+                db.session.flush()
+                anonymise_candidates([candidate.id], now=employee.anonymised_at)
+                db.session.expire(candidate)
+                db.session.expire(application)
     db.session.execute(
         update(AuditEntry)
         .where(
@@ -230,8 +231,8 @@ def anonymise(employee: Employee, *, actor: User) -> Employee:
         DataRequest(
             employee_id=employee.id,
             action="anonymise",
-            requested_by_id=actor.id,
-            summary={"fields": "all personal"},
+            requested_by_id=actor.id if actor is not None else None,
+            summary={"fields": "all personal", "by": "request" if actor else "retention"},
         )
     )
     audit.record(actor, "people.anonymised", ("Employee", employee.id))

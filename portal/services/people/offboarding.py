@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from portal import ui
 from portal.errors import Conflict, ValidationError
 from portal.extensions import db
 from portal.models import User
@@ -95,12 +97,8 @@ def record_termination(
     employee.last_day = last_day
     db.session.flush()
     extra = [
-        _(
-            "Return: %(what)s %(tag)s (%(model)s)",
-            what=row.type,
-            tag=row.asset_tag,
-            model=f"{row.make} {row.model}".strip(),
-        )
+        # The type stays out: it is the equipment area's key ("laptop"), not a label.
+        _("Return: %(tag)s (%(model)s)", tag=row.asset_tag, model=f"{row.make} {row.model}".strip())
         for row in held_assets(employee.user_id)
     ]
     create_checklist(employee, OFFBOARDING, actor=actor, start=last_day, extra=extra)
@@ -144,13 +142,10 @@ def close_due_accounts(now: datetime | None = None) -> list[int]:
         if user is not None:
             user.active = False
             user.revoke_sessions()
-            if termination.handover_to_id:
-                db.session.execute(
-                    update(ChecklistTask)
-                    .where(ChecklistTask.assignee_id == user.id, ChecklistTask.done_at.is_(None))
-                    .values(assignee_id=termination.handover_to_id)
-                    .execution_options(synchronize_session=False)
-                )
+            # HR may have handed over already; this moves what arrived since (nothing if
+            # the colleague has left too: their own exit hands their work on).
+            if termination.handover_to is not None and termination.handover_to.active:
+                hand_over(termination, actor=None)
         audit.record(
             None,
             "people.exit",
@@ -159,6 +154,89 @@ def close_due_accounts(now: datetime | None = None) -> list[int]:
         )
         closed.append(employee.id)
     return closed
+
+
+def hand_over_steps(leaver: User, colleague: User, *, actor: User | None) -> int:
+    """People's own part of the hand-over: open checklist steps assigned to the leaver."""
+    steps = list(
+        db.session.scalars(
+            select(ChecklistTask.id)
+            .where(ChecklistTask.assignee_id == leaver.id, ChecklistTask.done_at.is_(None))
+            .order_by(ChecklistTask.id)
+        )
+    )
+    if steps:
+        db.session.execute(
+            update(ChecklistTask)
+            .where(ChecklistTask.id.in_(steps), ChecklistTask.assignee_id == leaver.id)
+            .values(assignee_id=colleague.id)
+            .execution_options(synchronize_session="fetch")
+        )
+        audit.record(actor, "people.steps_handover", leaver, {"to": colleague.id, "steps": steps})
+    return len(steps)
+
+
+@dataclass(frozen=True)
+class HandoverLine:
+    """One area's line on the exit page: what it hands over and how many items moved."""
+
+    name: str
+    label: str
+    count: int | None  # None: not handed over yet
+
+
+def handover_lines(termination: Termination | None) -> list[HandoverLine]:
+    """Every registered area with the items it has handed over for this exit so far."""
+    counts = (termination.handover_counts or {}) if termination is not None else {}
+    done = termination is not None and termination.handed_over_at is not None
+    return [
+        HandoverLine(p.name, str(p.label), int(counts.get(p.name, 0)) if done else None)
+        for p in ui.current().handover_providers
+    ]
+
+
+def hand_over(
+    termination: Termination, *, actor: User | None, to: User | None = None
+) -> dict[str, int]:
+    """Hand the leaver's open work in every area to the named colleague; return the counts.
+
+    Each area registered a function (``registry.handover_provider``) that moves its own items
+    and audits them; people records one entry per area with the count, and keeps the running
+    totals on the termination for the exit page.  Run on HR's confirm and again when the
+    account closes (whatever arrived in between); a second run moves only what is new.
+    """
+    employee = termination.employee
+    if to is not None:
+        if to.id == employee.user_id:
+            raise ValidationError(
+                _("Hand the work over to someone else than the person leaving."),
+                field="handover_to",
+            )
+        if not to.active:
+            raise ValidationError(_("Choose someone whose account is active."), field="handover_to")
+        termination.handover_to = to
+    colleague = termination.handover_to
+    if colleague is None:
+        raise ValidationError(_("Choose who takes over the open work."), field="handover_to")
+    leaver = employee.user
+    if leaver is None:
+        raise Conflict(_("This person has no portal account: there is no work to hand over."))
+    totals = dict(termination.handover_counts or {})
+    moved: dict[str, int] = {}
+    for provider in ui.current().handover_providers:
+        count = int(provider.function(leaver, colleague, actor=actor) or 0)
+        moved[provider.name] = count
+        totals[provider.name] = totals.get(provider.name, 0) + count
+        audit.record(
+            actor,
+            "people.handover",
+            employee,
+            {"area": provider.name, "count": count, "to": colleague.id},
+        )
+    termination.handover_counts = totals
+    termination.handed_over_at = utcnow()
+    db.session.flush()
+    return moved
 
 
 def rehire(employee: Employee, *, actor: User, start_date: date | None) -> Employee:

@@ -11,16 +11,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, String, bindparam, func, select
 
 from portal.errors import Conflict, NotFound, ValidationError
 from portal.extensions import db
-from portal.models import User
+from portal.models import Department, User
 from portal.models.base import utcnow
 from portal.models.people import (
     CONTRACT_TYPES,
@@ -30,9 +31,11 @@ from portal.models.people import (
     EmployeeChange,
     EmployeeDocument,
 )
+from portal.pagination import RowPage, page_arg, paged, row_page
 from portal.services import audit, filecheck, outbox, users
 from portal.services.people import cpf as cpf_rules
 from portal.services.people.common import fold, today
+from portal.services.people.directory import MAX_WORDS, like_pattern
 
 INVITATION_DAYS = 7
 DOCUMENT_TYPES = {
@@ -207,15 +210,69 @@ def history(employee: Employee, *, with_hr_only: bool) -> list[EmployeeChange]:
     return list(db.session.scalars(stmt))
 
 
-def list_employees(*, q: str = "", status: str = ""):
-    """HR's list: every record not anonymised, by name; ``q`` accent-insensitive."""
-    stmt = select(Employee).where(Employee.anonymised_at.is_(None))
-    if q:
-        for word in fold(q).split():
-            stmt = stmt.where(Employee.search_key.contains(word, autoescape=True))
+@lru_cache(maxsize=2 * (MAX_WORDS + 1))
+def _list_statements(words: int, by_status: bool) -> tuple[Select, Select]:
+    """HR's list page and count for ``words`` search words (and a status or not), built once
+    with bound parameters so each request only binds values."""
+    conditions: list[Any] = [
+        Employee.anonymised_at.is_(None),
+        *(
+            Employee.search_key.like(bindparam(f"word{n}", type_=String), escape="\\")
+            for n in range(words)
+        ),
+    ]
+    if by_status:
+        conditions.append(Employee.status == bindparam("status", type_=String))
+    rows = paged(
+        select(
+            Employee.id,
+            Employee.name,
+            Employee.preferred_name,
+            Employee.position,
+            Department.name.label("department"),
+            Employee.start_date,
+            Employee.status,
+        )
+        .outerjoin(Department, Department.id == Employee.department_id)
+        .where(*conditions)
+        .order_by(Employee.name, Employee.id)
+    )
+    return rows, select(func.count(Employee.id)).where(*conditions)
+
+
+# The total is already known (``counts_by_status``): the page binds it instead of counting.
+_KNOWN_TOTAL = select(bindparam("known_total", type_=Integer))
+
+
+def list_employees(
+    *,
+    q: str = "",
+    status: str = "",
+    per_page: int | None = None,
+    counts: dict[str, int] | None = None,
+) -> RowPage:
+    """HR's list: a page of every record not anonymised, by name; ``q`` accent-insensitive.
+
+    Plain rows (id, name, preferred_name, position, department, start_date, status) and one
+    count: two queries whatever the number of records, the page read in name order from
+    ``ix_people_employee_name``.  Without a search, ``counts`` (``counts_by_status``, read
+    for the status filter anyway) gives the total, so no second scan counts the same rows.
+    """
+    words = fold(q).split()[:MAX_WORDS]
+    stmt, count = _list_statements(len(words), bool(status))
+    params: dict[str, Any] = {f"word{n}": like_pattern(w) for n, w in enumerate(words)}
     if status:
-        stmt = stmt.where(Employee.status == status)
-    return stmt.order_by(Employee.name, Employee.id)
+        params["status"] = status
+    if counts is not None and not words:
+        count = _KNOWN_TOTAL
+        params["known_total"] = counts.get(status, 0) if status else sum(counts.values())
+    return row_page(
+        stmt,
+        count,
+        page=page_arg(),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
+        params=params,
+    )
 
 
 def record_view(employee: Employee, *, actor: User) -> None:

@@ -1,6 +1,7 @@
 """People views, one module per sub-domain (each attaches its routes to ``bp``)."""
 
 from portal.blueprints.people.views import (  # noqa: F401
+    checklists,
     directory,
     discipline,
     employees,

@@ -22,6 +22,8 @@ def index():
     q = (request.args.get("q") or "").strip()[:100]
     department_id = _department_arg()
     page = people.search(q, department_id)
+    if htmx.wants_fragment():  # the list alone: the filters are not swapped
+        return htmx.render("people/directory.html", "people/_partials/_directory.html", page=page)
     return htmx.render(
         "people/directory.html",
         "people/_partials/_directory.html",
