@@ -50,6 +50,8 @@ HR_TEMPLATES: dict[str, str] = {
     "people/course.html": VIEW,
     "people/_partials/_course.html": VIEW,
     "people/lgpd.html": MANAGE,
+    "people/subject_request.html": MANAGE,
+    "people/_partials/_subject_request.html": MANAGE,
     "people/retention.html": MANAGE,
     "people/_partials/_retention_policy.html": MANAGE,
     "people/_partials/_retention_preview.html": MANAGE,

@@ -8,5 +8,6 @@ from portal.blueprints.people.views import (  # noqa: F401
     lgpd,
     offboarding,
     self_service,
+    subject_requests,
     training,
 )
