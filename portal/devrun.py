@@ -162,12 +162,16 @@ def _prepare(env: dict[str, str]) -> bool:
     if env.get("DEMO_SEED", "1").strip().lower() in ("0", "no", "false", "off"):
         return True  # an empty portal: create users with `flask --app wsgi users create`
     if not _has_users(env):
-        password = env.get("DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        given = env.get("DEMO_PASSWORD")
+        password = given or secrets.token_urlsafe(9)
         print("* First run: creating the demo company ...")
         if _flask("seed-demo", "--password", password, env=env).returncode != 0:
             return False
-        INSTANCE.mkdir(parents=True, exist_ok=True)
-        (INSTANCE / "demo-password.txt").write_text(password + "\n")
+        # A password the person chose stays theirs: it is never written to disk (issue 17);
+        # only a generated one is kept, so the next run can print it again.
+        if not given:
+            INSTANCE.mkdir(parents=True, exist_ok=True)
+            (INSTANCE / "demo-password.txt").write_text(password + "\n")
     elif (INSTANCE / "demo-password.txt").exists():
         pw = (INSTANCE / "demo-password.txt").read_text().strip()
         print(

@@ -18,6 +18,8 @@ locale's numeric order (``03/12/2026 10:05``), never UTC ISO with microseconds. 
 
 ``write_xlsx`` writes the same rows as an Excel workbook with typed cells (numbers, dates) for
 lists offered in both formats; text cells stay text there (a leading ``=`` is not a formula).
+``export_response`` is how every list's export view answers (``?format=csv`` or ``xlsx``), with
+``_macros/exports.html``'s ``export_links`` beside the list carrying its current filters.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import csv
 import io
 import math
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -35,7 +38,16 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import get_decimal_symbol
-from flask import current_app, has_app_context
+from flask import (
+    Response,
+    current_app,
+    has_app_context,
+    has_request_context,
+    request,
+)
+from werkzeug.wsgi import wrap_file
+
+SPOOL_BYTES = 8 * 1024 * 1024  # a CSV download larger than this is spooled to a temporary file
 
 # What makes a cell a formula (fullwidth forms included: some spreadsheets fold them).
 FORMULA_SIGNS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
@@ -155,9 +167,8 @@ def write_csv(rows: Iterable[Sequence[Any]], *, bom: bool = True, locale: str | 
 
 def read_csv_rows(text: str) -> list[list[str]]:
     """Read back a CSV this module (or a spreadsheet) wrote: BOM dropped, ``;`` or ``,`` found."""
+    delimiter = sniff_delimiter(text)
     text = text.lstrip("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
@@ -209,3 +220,63 @@ def write_xlsx(rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- one answer for every list's export ------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def export_format(value: str | None = None) -> str:
+    """``csv`` or ``xlsx`` from ``?format=`` (anything else, or nothing, is CSV)."""
+    if value is None and has_request_context():
+        value = request.args.get("format")
+    return "xlsx" if (value or "").strip().lower() == "xlsx" else "csv"
+
+
+def export_response(
+    rows: Iterable[Sequence[Any]],
+    filename: str,
+    fmt: str | None = None,
+    *,
+    title: str | None = None,
+) -> Response:
+    """A list's download: ``rows`` (the first one the header, labels not codes, numbers as
+    numbers, datetimes as UTC datetimes) as CSV in the reader's conventions (BOM, ``;`` and
+    decimal comma in Portuguese) or, with ``?format=xlsx``, an Excel workbook with typed cells.
+
+    ``filename`` without extension; the download is stamped with the local date and time.
+    """
+    fmt = export_format(fmt)
+    conv = conventions()
+    stamp = datetime.now(conv.zone).strftime("%Y%m%d-%H%M")
+    name = f"{safe_filename(filename)}-{stamp}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "xlsx":
+        return Response(
+            write_xlsx(rows, title=title or filename), mimetype=XLSX_MIMETYPE, headers=headers
+        )
+    # Written out while the request (its user, language, database session) is still here, into
+    # a file that stays in memory up to a few megabytes and spills to disk beyond: a long list
+    # never sits in memory whole, and nothing runs after the view has returned.
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (the response closes it)
+    for chunk in stream_csv(rows):
+        body.write(chunk.encode("utf-8"))
+    body.seek(0)
+    return Response(
+        wrap_file(request.environ, body),
+        mimetype="text/csv; charset=utf-8",
+        headers=headers,
+        direct_passthrough=True,
+    )
+
+
+def safe_filename(name: str) -> str:
+    """A download name's stem: ASCII letters, digits, ``-`` and ``_`` only."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "export"
+
+
+def sniff_delimiter(text: str) -> str:
+    """``;`` or ``,``: whichever the header line of a CSV uses more (Brazilian Excel: ``;``)."""
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","

@@ -12,6 +12,7 @@ them):
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -132,6 +133,47 @@ class Supplier(db.Model):
         return self.name
 
 
+# Words people type for a unit (singular or plural, Portuguese or English, folded: no accents,
+# lower case) -> the known unit kind they name.  services.supplies.units translates the kinds.
+UNIT_WORDS: dict[str, str] = {
+    word: kind
+    for kind, words in {
+        "unit": "un und unid unids unidade unidades unit units u pc pcs piece pieces each ea",
+        "box": "cx cxs caixa caixas box boxes bx",
+        "pack": "pct pcts pac pacote pacotes pack packs pk",
+        "ream": "rm resma resmas ream reams",
+        "bottle": "fr fco frasco frascos bottle bottles",
+        "roll": "rl rolo rolos roll rolls",
+        "package": "emb embalagem embalagens package packages pkg",
+        "litre": "l lt lts litro litros litre litres liter liters",
+        "kg": "kg kgs quilo quilos kilo kilos kilogram kilograms quilograma quilogramas",
+    }.items()
+    for word in words.split()
+}
+
+
+def fold_unit(text: str) -> str:
+    """Lower case, no accents, no trailing dot: "Caixas." -> "caixas"."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower().rstrip("."))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _default_unit_kind(context) -> str:
+    """An item created with only ``unit="cx"`` gets the kind that word names, else "other"."""
+    unit = context.get_current_parameters().get("unit")
+    if not unit:
+        return "unit"
+    return UNIT_WORDS.get(fold_unit(unit), "other")
+
+
+def _default_unit_plural(context) -> str | None:
+    params = context.get_current_parameters()
+    unit = params.get("unit")
+    if unit and UNIT_WORDS.get(fold_unit(unit)) is None:
+        return unit
+    return None
+
+
 class SupplyItem(db.Model):
     __tablename__ = "supply_item"
     __table_args__ = (
@@ -149,7 +191,13 @@ class SupplyItem(db.Model):
     sku: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(160))
     category_id: Mapped[int] = mapped_column(ForeignKey("supply_category.id"), index=True)
-    unit: Mapped[str] = mapped_column(String(20), default="un")
+    # Known kind ("box", "ream"…, translated with its plural) or "other": then ``unit`` and
+    # ``unit_plural`` hold the words a person typed (services.supplies.units).
+    unit_kind: Mapped[str] = mapped_column(
+        String(16), default=_default_unit_kind, server_default="unit"
+    )
+    unit: Mapped[str] = mapped_column(String(20), default="unit")
+    unit_plural: Mapped[str | None] = mapped_column(String(20), default=_default_unit_plural)
     pack_size: Mapped[int] = mapped_column(default=1)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("supplier.id"), index=True)
     unit_cost: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))

@@ -135,12 +135,15 @@ def seed(ctx) -> None:
 
     items: list[SupplyItem] = []
     usage: dict[str, float] = {}
+    SEED_UNIT_PLURALS = {"bloco": "blocos", "fardo": "fardos"}  # noqa: N806
     for sku, name, cat, unit, pack, sup, cost, rp, par, loc, weekly in ITEMS:
         item = SupplyItem(
             sku=sku,
             name=name,
             category_id=categories[cat].id,
             unit=unit,
+            # Words outside the known units keep their own plural ("3 blocos", issue 17).
+            unit_plural=SEED_UNIT_PLURALS.get(unit),
             pack_size=pack,
             supplier_id=suppliers[sup].id,
             unit_cost=Decimal(cost),

@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.utils import make_msgid
@@ -143,6 +143,55 @@ def list_messages(status: str = ""):
     if status in STATUSES:
         stmt = stmt.where(OutboundMessage.status == status)
     return stmt
+
+
+def export_rows(status: str, kinds: dict[str, Any]) -> Iterator[list[Any]]:
+    """The outbox list (one status or all) for an export, header first: labels not codes
+    (``kinds``: the registry's names of message kinds), times as datetimes; bodies left out."""
+    labels = {
+        "pending": _("Pending"),
+        "sending": _("Sending"),
+        "sent": _("Sent"),
+        "failed": _("Failed"),
+        "dead": _("Dead"),
+        "cancelled": _("Cancelled"),
+        "uncertain": _("Uncertain"),
+    }
+    yield [
+        "#",
+        _("Created"),
+        _("Kind"),
+        _("To"),
+        _("Subject"),
+        _("Status"),
+        _("Attempts"),
+        _("Sent"),
+        _("Last error"),
+    ]
+    m = OutboundMessage
+    stmt = list_messages(status).with_only_columns(
+        m.id,
+        m.created_at,
+        m.kind,
+        m.recipients,
+        m.subject,
+        m.status,
+        m.attempts,
+        m.sent_at,
+        m.last_error,
+    )
+    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        yield [
+            row.id,
+            row.created_at,
+            str(kinds.get(row.kind) or row.kind),
+            ", ".join(row.recipients or []),
+            row.subject,
+            labels.get(row.status, row.status),
+            row.attempts,
+            row.sent_at,
+            (row.last_error or "")[:500],
+        ]
 
 
 def status_counts() -> dict[str, int]:

@@ -97,17 +97,8 @@ _DONT_FOLLOW = re.compile(
     r"^/(static|logout|auth/logout)|\.(csv|xlsx|pdf|ics|png|jpg|docx)(\?|$)|/file(\?|$)|/download"
 )
 
-KNOWN: set[tuple[str, str]] = {
-    # The import instructions name the CSV's column keys on purpose (they are what the file
-    # must contain); a <code> list would be better (supplies area).
-    ("/supplies/items/import", "code:pack_size"),
-    ("/supplies/items/import", "code:par_level"),
-    ("/supplies/items/import", "code:reorder_point"),
-    ("/supplies/items/import", "code:unit_cost"),
-    # The outbox list shows message kinds as stored (outbox area): needs kind labels.
-    ("/admin/outbox/", "code:repair_request"),
-    ("/admin/outbox/", "code:supplier_order"),
-}
+# Empty since issue 17's last round (import columns in <code>, outbox kinds in words).
+KNOWN: set[tuple[str, str]] = set()
 
 MAX_PAGES_PER_ROLE = 160
 

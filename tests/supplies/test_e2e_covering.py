@@ -109,6 +109,7 @@ def test_covering_for_the_manager_in_portuguese(
     assert "em nome de Marcos Oliveira" in row.inner_text()
     os.makedirs(SHOTS, exist_ok=True)
     page.screenshot(path=f"{SHOTS}/covering-queue-delegate.png", full_page=True)
+    page.click("#navmenu > summary")  # at phone width the navigation folds behind "Menu"
     badge = page.locator("nav a[href='/supplies/items'] .badge-count")
     assert badge.inner_text() == "2"
     row.get_by_role("button", name="Aprovar").click()

@@ -30,25 +30,26 @@ def test_order_export_follows_the_list_filters(
     login_as(back_office)
 
     everything = _rows(client.get("/supplies/orders.csv"))
-    assert [r["order"] for r in everything] == [approved.number, pending.number, draft.number]
+    assert [r["Order"] for r in everything] == [approved.number, pending.number, draft.number]
     row = everything[0]
-    assert row["status"] == "approved"
-    assert row["supplier"] == "Café do Ponto"
-    assert row["category"] == "Coffee"
-    assert row["requester"] == "Juliana Costa"
-    assert row["approved_by"] == "Marcos Oliveira"
-    assert row["lines"] == "1"
-    assert row["total"] == "108.00"
-    assert row["approved_at"] and row["created_at"]
+    assert row["Status"] == "Approved"  # the label, not the code
+    assert row["Supplier"] == "Café do Ponto"
+    assert row["Category"] == "Coffee"
+    assert row["Requested by"] == "Juliana Costa"
+    assert row["Approved by"] == "Marcos Oliveira"
+    assert row["Lines"] == "1"
+    assert row["Total (R$)"] == "108.00"
+    # Local time to the minute, never UTC ISO with microseconds.
+    assert len(row["Approved"]) == len("2026-12-03 10:05") and "." not in row["Created"]
 
     pending_only = _rows(client.get("/supplies/orders.csv?status=pending_approval"))
-    assert [r["order"] for r in pending_only] == [pending.number]
+    assert [r["Order"] for r in pending_only] == [pending.number]
     open_orders = _rows(client.get("/supplies/orders.csv?status=open"))
-    assert {r["order"] for r in open_orders} == {draft.number, pending.number, approved.number}
+    assert {r["Order"] for r in open_orders} == {draft.number, pending.number, approved.number}
     by_supplier = _rows(client.get("/supplies/orders.csv?q=caf"))
-    assert [r["order"] for r in by_supplier] == [approved.number]
+    assert [r["Order"] for r in by_supplier] == [approved.number]
     by_number = _rows(client.get(f"/supplies/orders.csv?q={draft.number}"))
-    assert [r["order"] for r in by_number] == [draft.number]
+    assert [r["Order"] for r in by_number] == [draft.number]
 
     # The page links to the export with its current filters (also in the htmx fragment).
     fragment = client.get(

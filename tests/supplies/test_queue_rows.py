@@ -72,7 +72,9 @@ def test_queue_and_suggestions_escape_names(
     catalogue["kalunga"].name = f"Sup {HOSTILE}"
     catalogue["a4"].name = f"Item {HOSTILE}"
     catalogue["a4"].sku = f"SKU{HOSTILE}"
+    catalogue["a4"].unit_kind = "other"  # a unit typed by a person: singular and plural
     catalogue["a4"].unit = '<i>"&'  # 20 characters at most
+    catalogue["a4"].unit_plural = '<i>"&'
     db.session.commit()
     make_order(requester, status="pending_approval", lines=[(catalogue["pens"], 10)])
     login_as(manager)

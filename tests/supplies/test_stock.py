@@ -29,7 +29,7 @@ def test_issue_more_than_on_hand_is_refused(app, back_office, catalogue):
     stock(a4, 3, back_office)
     with pytest.raises(ValidationError) as err:
         supplies.issue_stock(a4, quantity=4, actor=back_office)
-    assert "Only 3 ream of A4 paper ream on hand" in err.value.message
+    assert "Only 3 reams of A4 paper ream on hand" in err.value.message
     db.session.rollback()
     supplies.issue_stock(a4, quantity=3, actor=back_office, issued_to=back_office)
     db.session.commit()

@@ -9,12 +9,13 @@ from flask_login import current_user
 from portal import htmx
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.forms import NewUserForm, TemporaryPasswordForm, UserForm
+from portal.exports import export_response
 from portal.extensions import db
 from portal.models import Department
 from portal.pagination import paginate
-from portal.routing import id_arg
+from portal.routing import id_arg, parse_date
 from portal.security import ROLES, requires
-from portal.services import audit as audit_service
+from portal.services import audit_labels
 from portal.services import users as accounts
 from portal.web import unit_of_work
 
@@ -147,20 +148,36 @@ def set_password(user_id: int):
 @bp.get("/audit")
 @requires("admin.audit")
 def audit():
-    action = request.args.get("action", "")
-    target_type = request.args.get("target_type", "")
-    actor_id = id_arg("actor")
-    target_id = id_arg("target_id")
-    page = paginate(
-        audit_service.list_entries(
-            action=action, actor_id=actor_id, target_type=target_type, target_id=target_id
-        )
-    )
+    filters = _audit_filters()
+    page = paginate(audit_labels.filtered(**filters))
     return htmx.render(
         "admin/audit.html",
         "admin/_partials/_audit_rows.html",
         page=page,
-        action=action,
-        actor_id=actor_id,
-        target_type=target_type,
+        filters=filters,
+        areas=audit_labels.AREAS,
+        people=audit_labels.people(),
+        labels=audit_labels,
+        **filters,
     )
+
+
+def _audit_filters() -> dict:
+    """The log's filters from the query string (page, export and links alike)."""
+    return {
+        "action": request.args.get("action", "").strip()[:64],
+        "area": request.args.get("area", "").strip()[:32],
+        "actor_id": id_arg("actor"),
+        "target_type": request.args.get("target_type", "").strip()[:64],
+        "target_id": id_arg("target_id"),
+        "date_from": parse_date(request.args.get("from")),
+        "date_to": parse_date(request.args.get("to")),
+    }
+
+
+@bp.get("/audit/export")
+@requires("admin.audit")
+def audit_export():
+    """The filtered audit log as CSV or XLSX (labels, local times)."""
+    rows = audit_labels.export_rows(audit_labels.filtered(**_audit_filters()))
+    return export_response(rows, "audit-log", title=_("Audit log"))

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     registry = ui.registry(app)
     registry.nav_item(_l("Outbox & jobs"), "outbox.index", "admin.outbox", order=920)
+    registry.outbox_kind("email", _l("E-mail"))
     # Every minute; tests shorten it with PORTAL_SWEEP_INTERVAL.
     registry.periodic_job(
         "outbox-sweeper",

@@ -8,9 +8,10 @@ from flask import Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import htmx
+from portal import htmx, ui
 from portal.blueprints.outbox import bp
 from portal.blueprints.outbox.forms import TestEmailForm
+from portal.exports import export_response
 from portal.models.outbox import STATUSES
 from portal.pagination import paginate
 from portal.security import requires
@@ -35,6 +36,7 @@ def _index_context(form: TestEmailForm | None = None) -> dict:
         "statuses": STATUSES,
         "counts": outbox.status_counts(),
         "overview": outbox.job_overview(),
+        "kinds": ui.current().outbox_kinds,
         "form": form or TestEmailForm(to=current_user.email),
     }
 
@@ -43,6 +45,15 @@ def _index_context(form: TestEmailForm | None = None) -> dict:
 @requires("admin.outbox")
 def index():
     return htmx.render("outbox/index.html", "outbox/_partials/_messages.html", **_index_context())
+
+
+@bp.get("/export")
+@requires("admin.outbox")
+def export():
+    """The outbox list (with its status filter) as CSV or XLSX; bodies are not exported."""
+    status = request.args.get("status", "")
+    rows = outbox.export_rows(status if status in STATUSES else "", ui.current().outbox_kinds)
+    return export_response(rows, "outbox", title=_("Outbox"))
 
 
 @bp.get("/jobs")

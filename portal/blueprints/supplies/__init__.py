@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from portal import ui
 from portal.models import users
 from portal.models.supplies import delegated_permissions
+from portal.services.supplies import units
 
 bp = Blueprint("supplies", __name__, url_prefix="/supplies")
 
@@ -25,7 +26,7 @@ def register(app: Flask) -> None:
     # One entry: the area's pages are linked from its own sub-navigation.
     registry.nav_item(_l("Supplies"), "supplies.items", "supplies.view", order=200, badge=_pending)
     registry.card("supplies-approvals", approvals_card, "purchase.approve", order=200)
-    registry.card("supplies-spend", spend_card, "purchase.approve", order=210)
+    registry.outbox_kind("supplier_order", _l("Order to a supplier"))
     registry.card("supplies-low", low_card, "supplies.view", order=220)
     registry.card("supplies-receive", receive_card, "supplies.manage", order=230)
     registry.card("supplies-counts", counts_card, "stock.count", order=240)
@@ -40,6 +41,9 @@ def register(app: Flask) -> None:
     # A delegate holds purchase.approve while their manager is away (one process-wide list).
     if delegated_permissions not in users.PERMISSION_GRANTS:
         users.PERMISSION_GRANTS.append(delegated_permissions)
+    from portal.services.supplies.handover import hand_over
+
+    registry.handover_provider("supplies", _l("Purchase orders and approval stand-ins"), hand_over)
     jobs = "worker.jobs.supplies"
     registry.periodic_job("supplies-escalate", f"{jobs}.escalate_waiting_orders", interval=3600)
     registry.periodic_job("supplies-low-stock", f"{jobs}.notify_low_stock", interval=3600)
@@ -67,37 +71,6 @@ def approvals_card(user: Any) -> dict[str, Any]:
         "hint": _("Oldest first, with the budget each would use."),
         "url": url_for("supplies.queue"),
         "tone": "warning" if n else "success",
-    }
-
-
-def spend_card(user: Any) -> dict[str, Any]:
-    from portal.services import supplies
-
-    rows = [(c, used) for c, used in supplies.spend_by_category() if c.monthly_budget]
-    total_budget = sum((c.monthly_budget for c, _u in rows), start=0)
-    total_used = sum((u for _c, u in rows), start=0)
-    return {
-        "title": _("Spend this month"),
-        "value": supplies.money(total_used),
-        "hint": _("of %(budget)s budgeted", budget=supplies.money(total_budget)),
-        "url": url_for("supplies.settings") if user.can("budgets.manage") else None,
-        "tone": "danger" if total_budget and total_used > total_budget else "info",
-        # The trend is the reports area's chart card ("reports-spend"); this card lists each
-        # category in full words with its numbers (no bar with cut labels).
-        "chart": None,
-        "items": [
-            (
-                _(
-                    "%(cat)s: %(used)s of %(budget)s (%(pct)d%%)",
-                    cat=c.name,
-                    used=supplies.money(u),
-                    budget=supplies.money(c.monthly_budget),
-                    pct=int(u * 100 / c.monthly_budget),
-                ),
-                None,
-            )
-            for c, u in rows
-        ],
     }
 
 
@@ -157,6 +130,13 @@ def qty(value: int | None) -> str:
     from portal.blueprints.supplies.views.common import grouped_int
 
     return grouped_int(group_symbol(str(get_locale() or "en")))(value)
+
+
+@bp.app_template_filter("qty_unit")
+def qty_unit(value: int | None, item: Any) -> str:
+    """ "3 caixas": a quantity with its item's unit agreeing with it (services.supplies.units);
+    ``item`` is an item or any row with ``unit_kind``, ``unit`` and ``unit_plural``."""
+    return units.quantity_with_unit(value, item, fmt=qty)
 
 
 @bp.app_template_filter("po_number")

@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.routing import parse_int
+from portal.services.supplies import units
 
 CENT = Decimal("0.01")
 _PLAIN = re.compile(r"^-?\d+(?:[.,]\d+)?$")
@@ -180,8 +181,16 @@ class ItemForm(FlaskForm):
     sku = StringField(_l("SKU"), validators=[Length(max=40)])
     category_id = IdSelectField(_l("Category"))
     supplier_id = IdSelectField(_l("Preferred supplier"))
+    unit_kind = SelectField(_l("Unit"), choices=units.kind_choices(), default="unit")
     unit = StringField(
-        _l("Unit"), validators=[Length(max=20)], description=_l("e.g. un, ream, box, kg")
+        _l("Other unit, singular"),
+        validators=[Length(max=20)],
+        description=_l("Only for “Other”, as in “1 envelope”"),
+    )
+    unit_plural = StringField(
+        _l("Other unit, plural"),
+        validators=[Length(max=20)],
+        description=_l("Only for “Other”, as in “3 envelopes”"),
     )
     pack_size = LocaleIntegerField(
         _l("Pack size"), description=_l("Units per pack the supplier sells")
@@ -198,7 +207,9 @@ class ItemForm(FlaskForm):
         "sku",
         "name",
         "category_id",
+        "unit_kind",
         "unit",
+        "unit_plural",
         "pack_size",
         "supplier_id",
         "unit_cost",
@@ -207,6 +218,12 @@ class ItemForm(FlaskForm):
         "location",
         "active",
     )
+
+    def for_item(self, item: Any) -> ItemForm:
+        """Show a known unit by its kind only (its stored word is the kind's code)."""
+        if item is not None and item.unit_kind != units.OTHER:
+            self.unit.data = self.unit_plural.data = ""
+        return self
 
     def values(self) -> dict[str, Any]:
         """What the service's ``save_item`` takes."""
@@ -263,6 +280,8 @@ class StockForm(FlaskForm):
     )
     quantity = LocaleIntegerField(_l("Quantity"))
     issued_to_id = IdSelectField(_l("Issued to"))
+    # Choices from the equipment area through portal.ui (none when it is not installed).
+    machine_id = IdSelectField(_l("Issued to a machine"))
     reason = StringField(_l("Why"), validators=[Length(max=300)])
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, or_, select
 
 from portal.errors import NotFound, ValidationError
-from portal.exports import write_csv
+from portal.exports import sniff_delimiter
 from portal.extensions import db
 from portal.models import User
 from portal.models.supplies import (
@@ -23,6 +23,7 @@ from portal.models.supplies import (
 from portal.pagination import RowPage, paged, read_rows, row_page
 from portal.routing import parse_int
 from portal.services import audit
+from portal.services.supplies import units
 from portal.services.supplies.common import _decimal, _int
 from portal.services.supplies.order_pdf import SUPPLIER_LANGUAGES
 
@@ -93,7 +94,9 @@ def _item_page_statements(has_q: bool, has_category: bool, status: str):
             SupplyItem.sku,
             SupplyCategory.name.label("category"),
             Supplier.name.label("supplier"),
+            SupplyItem.unit_kind,
             SupplyItem.unit,
+            SupplyItem.unit_plural,
             SupplyItem.on_hand,
             SupplyItem.reorder_point,
             SupplyItem.unit_cost,
@@ -148,7 +151,9 @@ ITEM_FIELDS = [
     "sku",
     "name",
     "category_id",
+    "unit_kind",
     "unit",
+    "unit_plural",
     "pack_size",
     "supplier_id",
     "unit_cost",
@@ -157,6 +162,27 @@ ITEM_FIELDS = [
     "location",
     "active",
 ]
+
+
+def _unit_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The unit as the form (a kind, or "other" with its two words) or a CSV (words) gives it."""
+    kind = str(data.get("unit_kind") or "").strip()
+    singular = str(data.get("unit") or "").strip()
+    plural = str(data.get("unit_plural") or "").strip()
+    if kind and kind != units.OTHER:
+        if kind not in units.KINDS:
+            raise ValidationError(_("Choose a unit."), field="unit_kind")
+        return {"unit_kind": kind, "unit": kind, "unit_plural": None}
+    if kind == units.OTHER and not singular:
+        raise ValidationError(_("Enter the unit's name in the singular."), field="unit")
+    if len(singular) > 20 or len(plural) > 20:
+        raise ValidationError(_("A unit's name has 20 characters at most."), field="unit")
+    kind, singular, plural = units.from_text(singular, plural)
+    return {
+        "unit_kind": kind,
+        "unit": singular,
+        "unit_plural": plural if kind == units.OTHER else None,
+    }
 
 
 def clean_item_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -188,7 +214,7 @@ def clean_item_fields(data: dict[str, Any]) -> dict[str, Any]:
         "sku": sku,
         "name": name[:160],
         "category_id": category_id,
-        "unit": (str(data.get("unit") or "un").strip() or "un")[:20],
+        **_unit_fields(data),
         "pack_size": pack,
         "supplier_id": supplier_id,
         "unit_cost": _decimal(data.get("unit_cost") or "0", "unit_cost"),
@@ -219,7 +245,8 @@ def save_item(item: SupplyItem | None, *, actor: User, data: dict[str, Any]) -> 
     return item
 
 
-def save_supplier(supplier: Supplier | None, *, actor: User, data: dict[str, Any]) -> Supplier:
+def clean_supplier_fields(supplier: Supplier | None, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a supplier's fields (shared by the form and the CSV import); writes nothing."""
     name = str(data.get("name") or "").strip()
     email = str(data.get("order_email") or "").strip()
     if not name:
@@ -247,6 +274,11 @@ def save_supplier(supplier: Supplier | None, *, actor: User, data: dict[str, Any
     for key, limit in (("contact_name", 120), ("payment_terms", 200)):
         if key in data:
             fields[key] = str(data.get(key) or "").strip()[:limit] or None
+    return fields
+
+
+def save_supplier(supplier: Supplier | None, *, actor: User, data: dict[str, Any]) -> Supplier:
+    fields = clean_supplier_fields(supplier, data)
     if supplier is None:
         supplier = Supplier(**fields)
         db.session.add(supplier)
@@ -267,6 +299,7 @@ CSV_COLUMNS = [
     "name",
     "category",
     "unit",
+    "unit_plural",
     "pack_size",
     "supplier",
     "unit_cost",
@@ -276,30 +309,38 @@ CSV_COLUMNS = [
     "active",
     "on_hand",
 ]
+# What the import reads as "not active" (the export writes the reader's "No").
+_INACTIVE = {"no", "0", "false", "n", "nao", "não"}
 
 
-def export_items_csv(stmt) -> str:
-    """Write the selected items as CSV (formula-safe, portal.exports); one query."""
+def export_items_csv(stmt) -> Iterator[list[Any]]:
+    """The selected items' rows for an export (portal.exports.export_response), header first.
+
+    The header is the import's column names, so an exported file imports back unchanged; the
+    unit is written as its singular and plural words in the reader's language.
+    """
 
     def rows() -> Iterator[list[Any]]:
         yield CSV_COLUMNS
+        yes, no = _("Yes"), _("No")
         for item in db.session.scalars(stmt):
             yield [
                 item.sku,
                 item.name,
                 item.category.name,
-                item.unit,
+                units.item_unit_word(item, 1),
+                units.item_unit_word(item, 2),
                 item.pack_size,
                 item.supplier.name if item.supplier else "",
-                f"{item.unit_cost:.2f}",
+                item.unit_cost,
                 item.reorder_point,
                 item.par_level,
                 item.location,
-                "yes" if item.active else "no",
+                yes if item.active else no,
                 item.on_hand,
             ]
 
-    return write_csv(rows())
+    return rows()
 
 
 class ImportRejected(ValidationError):
@@ -318,7 +359,7 @@ def import_items_csv(data: bytes, *, actor: User) -> tuple[int, int]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValidationError(_("The file must be UTF-8 encoded CSV."), field="file") from None
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=sniff_delimiter(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = {"sku", "name", "category"} - set(header)
     if missing:
@@ -352,7 +393,7 @@ def import_items_csv(data: bytes, *, actor: User) -> tuple[int, int]:
                     **row,
                     "category_id": category_id,
                     "supplier_id": supplier_id,
-                    "active": row.get("active", "yes").lower() not in ("no", "0", "false", "n"),
+                    "active": row.get("active", "yes").lower() not in _INACTIVE,
                 }
             )
             if fields["sku"] in seen:

@@ -22,6 +22,7 @@ from portal.models.supplies import (
 )
 from portal.routing import parse_int
 from portal.services import audit
+from portal.services.supplies import units
 from portal.services.supplies.common import _int
 from portal.services.supplies.stock import _move
 
@@ -87,7 +88,10 @@ def set_counted(line: StockCountLine, *, counted: Any, actor: User) -> StockCoun
         number = parse_int(text, minimum=None, maximum=None)
         if number is None:
             raise ValidationError(
-                _("Enter the number of %(unit)s found, e.g. 12.", unit=line.item.unit),
+                _(
+                    "Enter the number of %(unit)s found, e.g. 12.",
+                    unit=units.item_unit_word(line.item, 2),
+                ),
                 field="counted",
             )
         if number < 0:

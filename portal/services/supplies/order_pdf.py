@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from portal.models.base import utcnow
 from portal.models.supplies import PurchaseOrder
 from portal.services import company
+from portal.services.supplies import units
 
 SUPPLIER_LANGUAGES = ("pt_BR", "en")
 DEFAULT_SUPPLIER_LANGUAGE = "pt_BR"
@@ -114,7 +115,7 @@ def supplier_document(order: PurchaseOrder) -> SupplierOrderDoc:
                     sku=line.item.sku,
                     name=line.item.name,
                     quantity=format_decimal(line.quantity),
-                    unit=line.item.unit,
+                    unit=units.item_unit_word(line.item, line.quantity),
                     unit_cost=money(line.unit_cost),
                     total=money(line.line_total),
                 )

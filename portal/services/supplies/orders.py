@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from portal.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationError
-from portal.exports import write_csv
 from portal.extensions import db
 from portal.models import User
 from portal.models.base import utcnow
@@ -52,7 +50,7 @@ from portal.models.supplies import (
 from portal.pagination import RowPage, paged, read_rows, row_page
 from portal.routing import parse_int
 from portal.services import audit
-from portal.services.supplies.common import _int, _zone
+from portal.services.supplies.common import _int
 from portal.services.supplies.stock import _move
 
 # --- the order list and its CSV export ------------------------------------------------------------
@@ -148,11 +146,30 @@ ORDER_CSV_COLUMNS = [
 ]
 
 
-def export_orders_csv(*, status: str = "", q: str = "") -> str:
-    """The purchase-order list as CSV with the list's filters, newest first (formula-safe).
+def order_export_header() -> list[str]:
+    """The export's column titles in the reader's language (ORDER_CSV_COLUMNS' order)."""
+    return [
+        _("Order"),
+        _("Status"),
+        _("Supplier"),
+        _("Category"),
+        _("Requested by"),
+        _("Created"),
+        _("Submitted"),
+        _("Approved"),
+        _("Approved by"),
+        _("On behalf of"),
+        _("Lines"),
+        _("Total (R$)"),
+    ]
+
+
+def export_orders_csv(*, status: str = "", q: str = "") -> Iterator[list[Any]]:
+    """The purchase-order list's rows for an export (portal.exports.export_response), header
+    first, with the list's filters, newest first: labels not codes, typed values.
 
     One query over plain rows (no ORM objects), so exporting years of orders stays cheap; times
-    are in the portal's time zone.
+    are written in the reader's time zone by the exporter.
     """
     requester, approver, manager = aliased(User), aliased(User), aliased(User)
     lines = (
@@ -185,33 +202,29 @@ def export_orders_csv(*, status: str = "", q: str = "") -> str:
         status=status,
         q=q,
     )
-    zone = _zone()
-
-    def when(value: datetime | None) -> str:
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
     def rows() -> Iterator[list[Any]]:
-        yield ORDER_CSV_COLUMNS
+        yield order_export_header()
         for row in db.session.execute(stmt.execution_options(yield_per=1000)):
             (oid, st, supplier, category, req, created, submitted, approved, by, for_, n, total) = (
                 row
             )
             yield [
                 order_number(oid),
-                st,
+                status_label(st),
                 supplier,
                 category,
                 req,
-                when(created),
-                when(submitted),
-                when(approved),
+                created,
+                submitted,
+                approved,
                 by,
                 for_,
                 n,
-                f"{Decimal(total or 0):.2f}",
+                Decimal(total or 0).quantize(Decimal("0.01")),
             ]
 
-    return write_csv(rows())
+    return rows()
 
 
 # --- one order: version checks and transitions ----------------------------------------------------

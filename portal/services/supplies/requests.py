@@ -28,6 +28,7 @@ from portal.models.supplies import (
 )
 from portal.routing import parse_int
 from portal.services import audit, frontdesk
+from portal.services.supplies import units
 from portal.services.supplies.common import _int
 from portal.services.supplies.orders import _recompute, _record_contributor
 from portal.services.supplies.stock import _move
@@ -132,7 +133,12 @@ def fulfil_supply_request(
                 _record_contributor(order, actor)
             short.append((item, missing, order))
     parts = (
-        [_("Issued: %(what)s.", what=", ".join(f"{q} {i.unit} {i.name}" for i, q in issued))]
+        [
+            _(
+                "Issued: %(what)s.",
+                what=", ".join(f"{units.quantity_with_unit(q, i)} {i.name}" for i, q in issued),
+            )
+        ]
         if issued
         else []
     )
@@ -141,7 +147,8 @@ def fulfil_supply_request(
             _(
                 "To be ordered: %(what)s.",
                 what=", ".join(
-                    f"{q} {i.unit} {i.name}" + (f" ({o.number})" if o else "") for i, q, o in short
+                    f"{units.quantity_with_unit(q, i)} {i.name}" + (f" ({o.number})" if o else "")
+                    for i, q, o in short
                 ),
             )
         )

@@ -19,6 +19,7 @@ from portal.models.supplies import (
     SupplyItem,
 )
 from portal.services import audit
+from portal.services.supplies import units
 from portal.services.supplies.common import _int
 
 
@@ -45,9 +46,8 @@ def _move(
         db.session.refresh(item)
         raise ValidationError(
             _(
-                "Only %(n)d %(unit)s of %(item)s on hand; you cannot take %(qty)d.",
-                n=item.on_hand,
-                unit=item.unit,
+                "Only %(n)s of %(item)s on hand; you cannot take %(qty)d.",
+                n=units.quantity_with_unit(item.on_hand, item),
                 item=item.name,
                 qty=-delta,
             ),

@@ -67,6 +67,8 @@ class Suggestion:
     extra: int = 0
     need: int = 0
     packs: int = 0
+    unit_kind: str = "unit"  # with ``unit`` and this, services.supplies.units names the unit
+    unit_plural: str | None = None
 
     @property
     def quantity(self) -> int:
@@ -201,6 +203,8 @@ _SUGGESTION_COLUMNS = (
     SupplyItem.on_hand,
     SupplyItem.daily_use,
     func.coalesce(Supplier.lead_time_days, 0).label("lead_time"),
+    SupplyItem.unit_kind,  # row[13], row[14] in _suggestion
+    SupplyItem.unit_plural,
 )
 
 
@@ -219,6 +223,7 @@ def _suggestion(row: Any) -> Suggestion:
         s.extra = math.ceil(s.daily_use * s.lead_time)
     s.need = s.par_level + s.extra - (s.on_hand + s.on_order)
     s.packs = math.ceil(s.need / s.pack_size)
+    s.unit_kind, s.unit_plural = row[13], row[14]
     return s
 
 

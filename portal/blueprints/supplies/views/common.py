@@ -1,20 +1,12 @@
-"""Shared by the supplies views: CSV answers, row URL patterns, refusals, list quantities."""
+"""Shared by the supplies views: row URL patterns, refusals, list quantities."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, url_for
+from flask import url_for
 
 from portal.web import Work
-
-
-def csv_response(text: str, filename: str) -> Response:
-    return Response(
-        text.encode("utf-8-sig"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def url_pattern(endpoint: str, key: str = "order_id") -> str:

@@ -9,16 +9,18 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import formatting, htmx
+from portal import formatting, htmx, ui
 from portal.blueprints.supplies import bp, group_symbol
 from portal.blueprints.supplies.forms import ImportForm, ItemForm, StockForm
-from portal.blueprints.supplies.views.common import csv_response, grouped_int, url_pattern
+from portal.blueprints.supplies.views.common import grouped_int, url_pattern
 from portal.errors import ValidationError
+from portal.exports import export_response
 from portal.models.supplies import MOVEMENT_LABELS, SupplyItem
 from portal.pagination import page_arg, paginate
 from portal.routing import id_arg
 from portal.security import requires
 from portal.services import supplies
+from portal.services.supplies import units
 from portal.web import unit_of_work
 
 
@@ -45,7 +47,7 @@ class ItemRow:
         self.sku = r.sku
         self.category = r.category
         self.supplier = r.supplier
-        self.on_hand = f"{quantity(r.on_hand)} {r.unit}"
+        self.on_hand = units.quantity_with_unit(r.on_hand, r, fmt=quantity)
         self.reorder_point = quantity(r.reorder_point)
         self.unit_cost = money(r.unit_cost)
         self.location = r.location
@@ -99,7 +101,7 @@ def items_export():
         category_id=id_arg("category"),
         status=request.args.get("status", ""),
     )
-    return csv_response(supplies.export_items_csv(stmt), "items.csv")
+    return export_response(supplies.export_items_csv(stmt), "items", title=_("Items"))
 
 
 def _item_form(form: ItemForm, item: SupplyItem | None, status: int = 200):
@@ -117,7 +119,7 @@ def _item_form(form: ItemForm, item: SupplyItem | None, status: int = 200):
 @bp.get("/items/new")
 @requires("supplies.manage")
 def item_new():
-    return _item_form(ItemForm(unit="un", pack_size=1, unit_cost=0), None)
+    return _item_form(ItemForm(unit_kind="unit", pack_size=1, unit_cost=0), None)
 
 
 @bp.post("/items")
@@ -146,6 +148,7 @@ def item_page(item: SupplyItem, form: StockForm, *, fragment: str, status: int =
         supplies.users_with_role("staff"),
         label=lambda p: f"{p.name} ({p.department})" if p.department else p.name,
     )
+    form.machine_id.set_choices(ui.machine_choices())
     return htmx.render(
         "supplies/item.html",
         fragment,
@@ -153,6 +156,7 @@ def item_page(item: SupplyItem, form: StockForm, *, fragment: str, status: int =
         page=paginate(supplies.list_movements(item)),
         labels=MOVEMENT_LABELS,
         form=form,
+        machines=ui.machines_for_items([item.id]).get(item.id, []),
         status_code=status,
     )
 
@@ -161,7 +165,7 @@ def item_page(item: SupplyItem, form: StockForm, *, fragment: str, status: int =
 @requires("supplies.manage")
 def item_edit(item_id: int):
     item = supplies.get_item_or_404(item_id)
-    return _item_form(ItemForm(obj=item), item)
+    return _item_form(ItemForm(obj=item).for_item(item), item)
 
 
 @bp.post("/items/<int:item_id>")

@@ -21,10 +21,10 @@ from portal.blueprints.supplies.forms import (
     receive_form,
 )
 from portal.blueprints.supplies.views.common import (
-    csv_response,
     reraise_unless_invalid,
     url_pattern,
 )
+from portal.exports import export_response
 from portal.extensions import db
 from portal.models.supplies import (
     ORDER_STATUSES,
@@ -88,11 +88,11 @@ def orders():
 @bp.get("/orders.csv")
 @requires("supplies.view")
 def orders_export():
-    """The purchase-order list as CSV, with the same filters as the page."""
-    text = supplies.export_orders_csv(
+    """The purchase-order list as CSV or XLSX, with the same filters as the page."""
+    rows = supplies.export_orders_csv(
         status=request.args.get("status", ""), q=request.args.get("q", "")
     )
-    return csv_response(text, "purchase-orders.csv")
+    return export_response(rows, "purchase-orders", title=_("Purchase orders"))
 
 
 def _order_new_page(form: OrderNewForm, status: int = 200):

@@ -6,7 +6,7 @@ from flask import flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import htmx
+from portal import htmx, ui
 from portal.blueprints.supplies import bp
 from portal.blueprints.supplies.forms import RECEIPT, StockForm
 from portal.blueprints.supplies.views.items import item_page
@@ -32,14 +32,26 @@ def item_stock(item_id: int):
             else:
                 person_id = form.issued_to_id.data
                 person = db.session.get(User, person_id) if person_id else None
-                supplies.issue_stock(
-                    item,
-                    quantity=form.quantity.data,
-                    actor=current_user,
-                    issued_to=person,
-                    department_id=person.department_id if person else None,
-                    reason=form.reason.data,
-                )
+                issue_to_machine = ui.machine_issue()
+                if form.machine_id.data and issue_to_machine:
+                    # the stock ledger and the machine's history, in this one transaction
+                    issue_to_machine(
+                        item,
+                        machine_id=form.machine_id.data,
+                        quantity=form.quantity.data,
+                        actor=current_user,
+                        issued_to=person,
+                        reason=form.reason.data,
+                    )
+                else:
+                    supplies.issue_stock(
+                        item,
+                        quantity=form.quantity.data,
+                        actor=current_user,
+                        issued_to=person,
+                        department_id=person.department_id if person else None,
+                        reason=form.reason.data,
+                    )
         if work.ok:
             flash(_("Stock of %(name)s is now %(n)d.", name=item.name, n=item.on_hand), "success")
             return htmx.redirect_to(url_for("supplies.item", item_id=item.id))

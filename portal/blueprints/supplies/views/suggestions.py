@@ -10,7 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import formatting, htmx
+from portal import formatting, htmx, ui
 from portal.blueprints.supplies import bp, group_symbol
 from portal.blueprints.supplies.forms import SuggestionsOrderForm
 from portal.blueprints.supplies.views.common import grouped_int, url_pattern
@@ -18,6 +18,7 @@ from portal.pagination import page_arg
 from portal.routing import id_arg
 from portal.security import requires
 from portal.services import supplies
+from portal.services.supplies import units
 from portal.web import unit_of_work
 
 SUGGESTIONS_PER_PAGE = 50
@@ -26,15 +27,28 @@ SUGGESTIONS_PER_PAGE = 50
 class SuggestionRow:
     """One suggestion as the table shows it: every value already formatted for the locale."""
 
-    __slots__ = ("amount", "explanation", "id", "name", "orderable", "quantity", "sku", "supplier")
+    __slots__ = (
+        "amount",
+        "explanation",
+        "id",
+        "machines",
+        "name",
+        "orderable",
+        "quantity",
+        "sku",
+        "supplier",
+    )
 
-    def __init__(self, s: Any, *, texts: tuple[str, str, str], money, quantity) -> None:
+    def __init__(
+        self, s: Any, *, texts: tuple[str, str, str], money, quantity, machines=()
+    ) -> None:
+        self.machines = machines  # the machines that take this item (equipment, via ui)
         self.id = s.item_id
         self.name = s.name
         self.sku = s.sku
         self.supplier = s.supplier
         self.orderable = s.supplier_id is not None
-        self.quantity = f"{quantity(s.packs * s.pack_size)} {s.unit}"
+        self.quantity = units.quantity_with_unit(s.packs * s.pack_size, s, fmt=quantity)
         self.amount = money(s.amount)
         self.explanation = s.explain(*texts)
 
@@ -49,10 +63,16 @@ def _suggestions_page(form: SuggestionsOrderForm, status: int = 200):
     texts = (*supplies.explanation_texts(), get_decimal_symbol(locale))
     money = formatting.money_formatter()
     quantity = grouped_int(group_symbol(locale))
+    machines = ui.machines_for_items(s.item_id for s in page.items)  # one query for the page
     return render_template(
         "supplies/suggestions.html",
         page=page,
-        rows=[SuggestionRow(s, texts=texts, money=money, quantity=quantity) for s in page.items],
+        rows=[
+            SuggestionRow(
+                s, texts=texts, money=money, quantity=quantity, machines=machines.get(s.item_id, ())
+            )
+            for s in page.items
+        ],
         item_url=url_pattern("supplies.item", "item_id"),
         suppliers=supplies.supplier_choices(),
         supplier_id=supplier_id,
