@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -234,3 +235,32 @@ def test_front_desk_card_counts(client, login_as, desk_user, ana, log_call):
         "Untriaged requests: 1",
     ):
         assert text in page, text
+
+
+def test_staff_type_ahead_loads_once_and_is_kept_while_the_list_is_the_same(
+    client, login_as, desk_user, ana, make_user, app
+):
+    """The pages carry an empty list that loads its options from a URL naming the list's
+    version: the browser keeps the answer; a new colleague (after the minute the data is kept)
+    is a new URL; an unchanged list answers a revalidation with 304."""
+    login_as(desk_user)
+    html = client.get("/frontdesk/").get_data(as_text=True)
+    url = re.search(r'<datalist id="staff-list" hx-get="([^"]+)"', html).group(1)
+    assert "Ana Santos &lt;ana@example.com&gt;" not in html  # not rendered into the page
+    first = client.get(url, headers={"HX-Request": "true"})
+    assert first.status_code == 200
+    assert 'value="Ana Santos &lt;ana@example.com&gt;"' in first.get_data(as_text=True)
+    assert "max-age=" in first.headers["Cache-Control"]
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+
+    make_user(roles=["staff"], name="Carla Nova", email="carla@example.com")
+    app.extensions.pop("frontdesk.staff_list", None)  # the minute the data is kept has passed
+    html = client.get("/frontdesk/").get_data(as_text=True)
+    new_url = re.search(r'<datalist id="staff-list" hx-get="([^"]+)"', html).group(1)
+    assert new_url != url
+    assert "Carla Nova" in client.get(new_url).get_data(as_text=True)
+    # The old URL answers the current list, without letting the browser keep it.
+    stale = client.get(url)
+    assert "Carla Nova" in stale.get_data(as_text=True)
+    assert stale.headers["Cache-Control"] == "private, no-cache"

@@ -4,6 +4,8 @@ markup comes from the Jinja partials, not from Python."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from markupsafe import Markup
 
@@ -35,6 +37,13 @@ def hostile_staff(make_user):
     return desk, colleague
 
 
+def _staff_list_url(html: str) -> str:
+    """The URL the page's empty ``<datalist>`` loads its options from (htmx, once)."""
+    match = re.search(r'<datalist id="staff-list" hx-get="([^"]+)" hx-trigger="load"', html)
+    assert match, "no staff type-ahead on the page"
+    return match.group(1).replace("&amp;", "&")
+
+
 def test_staff_type_ahead_escapes_names_and_details(
     client, login_as, hostile_staff, rendered_templates
 ):
@@ -42,8 +51,9 @@ def test_staff_type_ahead_escapes_names_and_details(
     login_as(desk)
     html = client.get("/frontdesk/").get_data(as_text=True)
     assert rendered_templates[-1] == "frontdesk/console.html"
-    start = html.index('<datalist id="staff-list">')
-    datalist = html[start : html.index("</datalist>", start)]
+    options = client.get(_staff_list_url(html), headers=HX)
+    assert rendered_templates[-1] == "frontdesk/_partials/_staff_datalist.html"
+    datalist = options.get_data(as_text=True)
     _assert_inert(datalist)
     # The name and e-mail are one option value, attribute-escaped; the details are its text.
     assert 'value="Eve &#34;&gt;&lt;img src=x onerror=alert(1)&gt; &lt;eve@example.com&gt;"' in (
@@ -53,8 +63,8 @@ def test_staff_type_ahead_escapes_names_and_details(
     # The same list on the other pages that offer it.
     for path in ("/frontdesk/visitors", "/frontdesk/faxes"):
         page = client.get(path).get_data(as_text=True)
-        assert '<datalist id="staff-list">' in page and "Eve &#34;&gt;&lt;img" in page
         _assert_inert(page)
+        assert "Eve &#34;&gt;&lt;img" in client.get(_staff_list_url(page)).get_data(as_text=True)
 
 
 def test_hostile_caller_is_escaped_in_console_and_logged_row(client, login_as, hostile_staff):

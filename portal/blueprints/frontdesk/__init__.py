@@ -44,6 +44,9 @@ def register(app: Flask) -> None:
     registry.request_type("supplies", _l("Supplies"))
     registry.request_type("equipment_fault", _l("Equipment fault"))
     registry.request_type("general", _l("General / admin"))
+    from portal.services.frontdesk.handover import hand_over
+
+    registry.handover_provider("frontdesk", _l("Phone messages and staff requests"), hand_over)
     registry.periodic_job(
         "frontdesk-callback-reminders",
         "worker.jobs.frontdesk.remind_due_callbacks",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.errors import InvalidTransition, NotFound
@@ -16,6 +17,7 @@ from portal.models.base import utcnow
 from portal.models.frontdesk import (
     Visit,
 )
+from portal.models.search_indexes import fold_sql
 from portal.services import audit
 from portal.services.frontdesk.common import _clean, _Collector, find_person
 from portal.services.frontdesk.corrections import _check_correctable, _corrected_time, _void
@@ -30,12 +32,27 @@ def _validated_visit(
     company: str | None,
     host: str | None,
     badge_number: str | None,
+    visit_id: int | None = None,
+    in_building: bool = True,
 ) -> dict[str, Any]:
     """Check every rule of a visit (sign-in and correction alike); raise all problems at once."""
     c = _Collector()
     name = _clean(visitor_name, 160)
     if not name:
         c.fail("visitor_name", _("Enter the visitor's name."))
+    badge = _clean(badge_number, 32)
+    if badge and in_building:
+        holder = _badge_holder(badge, visit_id)
+        if holder is not None:
+            c.fail(
+                "badge_number",
+                _(
+                    "Badge %(badge)s is with %(name)s, who is still in the building: record "
+                    "their departure first or hand out another badge.",
+                    badge=badge,
+                    name=holder,
+                ),
+            )
     host_user = c.check(lambda: find_person(host, field="host", required=True))
     c.raise_if_any()
     return {
@@ -44,6 +61,18 @@ def _validated_visit(
         "host": host_user,
         "badge_number": _clean(badge_number, 32),
     }
+
+
+def _badge_holder(badge: str, visit_id: int | None) -> str | None:
+    """Who in the building holds ``badge`` now (a visit not left, not voided), if anyone."""
+    stmt = select(Visit.visitor_name).where(
+        func.lower(Visit.badge_number) == badge.lower(),
+        Visit.left_at.is_(None),
+        Visit.voided_at.is_(None),
+    )
+    if visit_id is not None:
+        stmt = stmt.where(Visit.id != visit_id)
+    return db.session.scalar(stmt.limit(1))
 
 
 def _tell_host(visit: Visit, actor: User) -> None:
@@ -105,7 +134,14 @@ def update_visit(
     c = _Collector()
     values = c.check(
         lambda: _validated_visit(
-            visitor_name=visitor_name, company=company, host=host, badge_number=badge_number
+            visitor_name=visitor_name,
+            company=company,
+            host=host,
+            badge_number=badge_number,
+            visit_id=visit.id,
+            # A badge matters while its visitor is inside (a correction after departure
+            # never clashes with whoever holds that badge today).
+            in_building=visit.left_at is None and not (left_at or "").strip(),
         ),
         default={},
     )
@@ -176,9 +212,28 @@ def visitors_in_building() -> list[Visit]:
     )
 
 
-def list_visits() -> Select:
-    return (
+def _fold(text: str) -> str:
+    """Lower case without accents, as ``fold_sql`` folds the columns."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def list_visits(q: str = "") -> Select:
+    """The visitor register, newest first; ``q`` finds a visitor by name, company or badge
+    (accent- and case-insensitive)."""
+    stmt = (
         select(Visit)
         .options(selectinload(Visit.host))
         .order_by(Visit.arrived_at.desc(), Visit.id.desc())
     )
+    term = _fold(q or "").strip()[:100]
+    if term:
+        like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                fold_sql(Visit.visitor_name).like(like, escape="\\"),
+                fold_sql(Visit.company).like(like, escape="\\"),
+                fold_sql(Visit.badge_number).like(like, escape="\\"),
+            )
+        )
+    return stmt

@@ -4,6 +4,6 @@ Importing this package imports every module, which adds its routes to the area's
 (``desk_bp``, ``inbox_bp``, ``requests_bp``); endpoint names stay ``frontdesk.<bp>.<view>``.
 """
 
-from portal.blueprints.frontdesk.views import calls, faxes, messages, requests, visitors
+from portal.blueprints.frontdesk.views import calls, faxes, messages, requests, staff, visitors
 
-__all__ = ["calls", "faxes", "messages", "requests", "visitors"]
+__all__ = ["calls", "faxes", "messages", "requests", "staff", "visitors"]

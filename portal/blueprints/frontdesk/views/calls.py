@@ -9,7 +9,6 @@ from flask import (
     make_response,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,8 +22,7 @@ from portal.blueprints.frontdesk.forms import (
 )
 from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import save_correction
-from portal.exports import stream_csv
-from portal.models.base import utcnow
+from portal.exports import export_response
 from portal.pagination import page_arg
 from portal.security import requires
 from portal.services import frontdesk as desk
@@ -128,12 +126,7 @@ def lookup_caller():
 @requires("calls.view_all")
 def export_calls():
     filters = desk.CallFilters.from_args(request.args)
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    return Response(
-        stream_with_context(stream_csv(desk.export_rows(filters))),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="calls-{stamp}.csv"'},
-    )
+    return export_response(desk.export_rows(filters), "calls", title=_("Calls"))
 
 
 def _call_page(call, form: CallForm, void_form: VoidForm, status: int = 200):

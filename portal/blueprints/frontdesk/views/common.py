@@ -1,11 +1,14 @@
-"""Shared by the front-desk views: form errors, the staff type-ahead, row URLs, context."""
+"""Shared by the front-desk views: form errors, the staff type-ahead's data, row URLs, context."""
 
 from __future__ import annotations
 
+import hashlib
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -31,25 +34,42 @@ def settle(form: FlaskForm, work: Work) -> None:
 STAFF_LIST_TTL = 60  # seconds the type-ahead's data is reused (per app)
 
 
-def staff_options() -> tuple[tuple[str, str, str], ...]:
+@dataclass(frozen=True)
+class StaffList:
+    """The staff type-ahead as plain data, and a digest of it that names this version."""
+
+    options: tuple[tuple[str, str, str], ...]
+    digest: str
+
+
+def staff_list() -> StaffList:
     """The staff type-ahead as plain data: ``(value, job title, extension)`` per person, the value
     being what the field accepts ("Name <e-mail>"); ``_staff_datalist.html`` makes the markup.
 
     Caching: the *data* (never markup) is kept per app for a minute in
-    ``app.extensions["frontdesk.staff_options"]`` (per app, so two apps in one process never
-    share it); the page then costs no query for hundreds of people.  A new colleague shows up
-    within a minute; typing an e-mail works at once.
+    ``app.extensions["frontdesk.staff_list"]`` (per app, so two apps in one process never share
+    it); a page then costs no query for hundreds of people.  A new colleague shows up within a
+    minute; typing an e-mail works at once.
     """
     now = time.monotonic()
-    hit = current_app.extensions.get("frontdesk.staff_options")
+    hit = current_app.extensions.get("frontdesk.staff_list")
     if hit is not None and hit[0] > now:
         return hit[1]
     options = tuple(
         (desk.person_label(row), row.job_title or "", row.extension or "")
         for row in desk.staff_directory()
     )
-    current_app.extensions["frontdesk.staff_options"] = (now + STAFF_LIST_TTL, options)
-    return options
+    # Stable across processes (gunicorn workers give the same URL for the same list).
+    digest = hashlib.sha256(repr(options).encode()).hexdigest()[:16]
+    found = StaffList(options, digest)
+    current_app.extensions["frontdesk.staff_list"] = (now + STAFF_LIST_TTL, found)
+    return found
+
+
+def staff_list_version() -> str:
+    """What the type-ahead's URL carries: the list's digest and the reader's language (the
+    options' details are translated), so a changed list or language is a new URL."""
+    return f"{staff_list().digest}-{get_locale()}"
 
 
 _ID = 987654321
@@ -62,13 +82,16 @@ def url_around_id(endpoint: str, arg: str) -> tuple[str, str]:
 
 
 def desk_context(*, page: bool = True) -> dict[str, Any]:
-    """Context shared by front-desk templates; the staff list (plain rows for the type-ahead,
-    rendered by ``_staff_datalist.html``) only where a whole page shows it."""
+    """Context shared by front-desk templates.  Where a whole page offers the staff type-ahead,
+    the URL of its options (``_staff_datalist_slot.html`` loads them once; the browser keeps
+    them while the list and the language stay the same)."""
     return {
         "desk": desk,
         "labels": desk.row_labels(),
         "now": utcnow(),
-        "staff": staff_options() if page else (),
+        "staff_list_url": url_for("frontdesk.desk.staff_list_options", v=staff_list_version())
+        if page
+        else None,
         "call_url": url_around_id("frontdesk.desk.call_detail", "call_id"),
         "viewer": current_user._get_current_object(),  # rows ask once, not through the proxy
     }

@@ -12,21 +12,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash
+from flask import Response, flash, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from portal import htmx
 from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.web import unit_of_work
 
+# The page around a correction row (without JavaScript): its title and the way back.
+_PAGES = {
+    "visit": (_l("Correct this visit"), "frontdesk.desk.visitors", _l("Back to the visitors")),
+    "fax": (_l("Correct this fax"), "frontdesk.desk.faxes", _l("Back to the faxes")),
+}
+
 
 def render_correction_row(name: str, record: Any, form: FlaskForm, status: int = 200) -> Response:
-    """The record's row as a correction form: ``<name>_edit.html`` or its row partial."""
+    """The record's row as a correction form: its row partial (``_<name>_edit_row.html``) for
+    an htmx swap, else ``correction.html``, the one page every register's correction shares."""
+    title, back, back_label = _PAGES[name]
     return htmx.render(
-        f"frontdesk/{name}_edit.html",
+        "frontdesk/correction.html",
         f"frontdesk/_partials/_{name}_edit_row.html",
         status_code=status,
         form=form,
+        record_name=name,
+        title=title,
+        back_url=url_for(back),
+        back_label=back_label,
         **{name: record},
         **desk_context(page=not htmx.wants_fragment()),
     )

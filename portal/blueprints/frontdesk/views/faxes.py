@@ -22,9 +22,11 @@ from portal.blueprints.frontdesk.forms import (
 )
 from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import render_correction_row, save_correction
+from portal.exports import export_response
 from portal.pagination import paginate
 from portal.security import requires, signed_in
 from portal.services import frontdesk as desk
+from portal.services.frontdesk import exports as desk_exports
 from portal.web import unit_of_work
 
 # --- faxes ------------------------------------------------------------------------------------
@@ -55,6 +57,13 @@ def _faxes_page(form: FaxForm, status: int = 200):
 @requires("fax.manage")
 def faxes():
     return _faxes_page(FaxForm())
+
+
+@desk_bp.get("/faxes/export")
+@requires("fax.manage")
+def export_faxes():
+    """The fax register as CSV or XLSX (``?format=xlsx``)."""
+    return export_response(desk_exports.fax_rows(), "faxes", title=_("Faxes"))
 
 
 @desk_bp.post("/faxes")

@@ -22,9 +22,11 @@ from portal.blueprints.frontdesk.forms import (
     TriageForm,
 )
 from portal.blueprints.frontdesk.views.common import settle
+from portal.exports import export_response
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import frontdesk as desk
+from portal.services.frontdesk import exports as desk_exports
 from portal.web import unit_of_work
 
 # --- staff requests ---------------------------------------------------------------------------
@@ -44,6 +46,18 @@ def requests():
         mine=mine,
         desk=desk,
     )
+
+
+@requests_bp.get("/requests/export")
+@requires("requests.create")
+def export_requests():
+    """The request list as the caller sees it (status, "mine"), as CSV or XLSX."""
+    rows = desk_exports.request_rows(
+        current_user._get_current_object(),
+        status=request.args.get("status", ""),
+        mine=request.args.get("mine") == "1",
+    )
+    return export_response(rows, "requests", title=_("Requests"))
 
 
 @requests_bp.get("/requests/new")

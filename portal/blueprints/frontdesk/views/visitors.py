@@ -7,6 +7,7 @@ from flask import (
     flash,
     make_response,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,16 +22,19 @@ from portal.blueprints.frontdesk.forms import (
 )
 from portal.blueprints.frontdesk.views.common import desk_context, settle
 from portal.blueprints.frontdesk.views.corrections import render_correction_row, save_correction
+from portal.exports import export_response
 from portal.pagination import paginate
 from portal.security import requires
 from portal.services import frontdesk as desk
+from portal.services.frontdesk import exports as desk_exports
 from portal.web import unit_of_work
 
 # --- visitors ---------------------------------------------------------------------------------
 
 
 def _visitors_page(form: VisitForm, status: int = 200):
-    page = paginate(desk.list_visits())
+    q = request.args.get("q", "").strip()[:100]
+    page = paginate(desk.list_visits(q))
     return htmx.render(
         "frontdesk/visitors.html",
         "frontdesk/_partials/_visit_list.html",
@@ -38,6 +42,7 @@ def _visitors_page(form: VisitForm, status: int = 200):
         form=form,
         page=page,
         inside=desk.visitors_in_building(),
+        q=q,
         **desk_context(page=not htmx.wants_fragment()),
     )
 
@@ -46,6 +51,14 @@ def _visitors_page(form: VisitForm, status: int = 200):
 @requires("visitors.manage")
 def visitors():
     return _visitors_page(VisitForm())
+
+
+@desk_bp.get("/visitors/export")
+@requires("visitors.manage")
+def export_visits():
+    """The visitor register (with its search) as CSV or XLSX (``?format=xlsx``)."""
+    rows = desk_exports.visit_rows(request.args.get("q", "").strip()[:100])
+    return export_response(rows, "visitors", title=_("Visitors"))
 
 
 @desk_bp.post("/visitors")
