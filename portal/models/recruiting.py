@@ -125,6 +125,14 @@ class Candidate(db.Model):
     # Language the candidate writes in (from the CV): e-mails to them use it.
     locale: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Consent to stay in the talent pool (LGPD art. 8): when it was given, until when it holds
+    # and the text the candidate agreed to, word for word.  While it holds, the retention job
+    # keeps the candidate past the "not hired" period; once it expires they become eligible.
+    pool_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pool_consent_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pool_consent_text: Mapped[str | None] = mapped_column(Text)
+    # Set by the retention job / a data-subject request: name, contacts and CV text are gone.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     def __str__(self) -> str:
         return self.name

@@ -145,7 +145,14 @@ VALID: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
     "recruiting.bulk_reject": lambda s, n: {"ids": [], "reason": "x"},
     "recruiting.stage": lambda s, n: {"stage": "offer", "reason": ""},
     "recruiting.duplicate": lambda s, n: {"action": "keep"},
-    "recruiting.hire": lambda s, n: {"start_date": "2030-01-02", "position": "Analyst"},
+    "recruiting.hire": lambda s, n: {
+        "start_date": "2030-01-02",
+        "position": "Analyst",
+        "confirm_early": "y",
+    },
+    "recruiting.reveal": lambda s, n: {},
+    "recruiting.export_candidates": lambda s, n: {"stage": "all", "format": "csv"},
+    "people.employees_export": lambda s, n: {"q": "sentinel", "status": "active"},
     "recruiting.booking_link": lambda s, n: {},
     "recruiting.create_interview": lambda s, n: {
         "start": local_time(n),
@@ -208,7 +215,35 @@ VALID: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
     "people.create_course": lambda s, n: {"title": f"Course {n}", "validity_months": "12"},
     "people.add_session": lambda s, n: {"held_on": "2030-01-10", "place": "Room 2"},
     "people.attendance": lambda s, n: {"attended": "1"},
+    "people.create_checklist_template": lambda s, n: _checklist_template(n),
+    "people.update_checklist_template": lambda s, n: _checklist_template(n),
+    "people.save_retention": lambda s, n: {
+        "candidates": "6",
+        "consent": "12",
+        "employees": "60",
+        "discipline": "60",
+        "calls": "12",
+        "visits": "12",
+    },
+    "people.run_retention": lambda s, n: {},
+    "people.record_consent": lambda s, n: {"agreed": "y"},
+    "people.withdraw_consent": lambda s, n: {},
+    "people.hand_over": lambda s, n: {"handover_to": str(s["colleague_id"])},
+    "people.export_subject_request": lambda s, n: {"q": "Sentinel"},
+    "people.anonymise_subject_request": lambda s, n: {"q": "Sentinel"},
 }
+
+
+def _checklist_template(n: int) -> dict[str, Any]:
+    return {
+        "kind": "onboarding",
+        "position": f"Position {n}",
+        "department_id": "",
+        "steps-0-title": "Hand over the badge",
+        "steps-0-assignee": "hr",
+        "steps-0-user_id": "",
+        "steps-0-days": "1",
+    }
 
 
 def action_permissions(app) -> list[str]:
@@ -287,6 +322,11 @@ def hr_world_fixture(app, make_user, monkeypatch):
             end=start + timedelta(minutes=45),
             interviewers=[hr, colleague, *callers.values()],
         )
+        # Scorecards open once the interview has started: fill them in "after" it, then put it
+        # back in the future (the walk reschedules and cancels it).
+        planned = (interview.start_at, interview.end_at)
+        interview.start_at = datetime.now(TZ) - timedelta(hours=2)
+        interview.end_at = interview.start_at + timedelta(minutes=45)
         recruiting.save_scorecard(
             interview,
             interviewer=hr,
@@ -301,6 +341,7 @@ def hr_world_fixture(app, make_user, monkeypatch):
             notes=SENTINELS["interviewer notes"],
             recommendation="no",
         )
+        interview.start_at, interview.end_at = planned
         slot = recruiting.add_slot(
             opening,
             actor=hr,
@@ -349,6 +390,7 @@ def hr_world_fixture(app, make_user, monkeypatch):
             "caller_ids": {label: u.id for label, u in callers.items()},
             "opening_id": opening.id,
             "application_id": application.id,
+            "candidate_id": application.candidate_id,
             "interview_id": interview.id,
             "cv_id": cv.id,
             "batch": cv.batch,
@@ -366,6 +408,7 @@ def _people_world(employee, hr) -> dict[str, int]:
     from portal.models.people import (
         Attendance,
         ChecklistTask,
+        ChecklistTemplate,
         Course,
         DisciplinaryWarning,
         EmployeeChange,
@@ -411,7 +454,12 @@ def _people_world(employee, hr) -> dict[str, int]:
         issued_by_id=hr.id,
     )
     course = Course(title="Fire brigade", mandatory=True, validity_months=12)
-    db.session.add_all([document, task, warning, course])
+    template = ChecklistTemplate(
+        kind="onboarding",
+        position="Analyst",
+        steps=[{"title": "Badge", "days": 0, "assignee": "hr"}],
+    )
+    db.session.add_all([document, task, warning, course, template])
     db.session.flush()
     session = TrainingSession(course_id=course.id, held_on=date(2029, 11, 1), place="Room 1")
     db.session.add(session)
@@ -425,6 +473,7 @@ def _people_world(employee, hr) -> dict[str, int]:
         "warning_id": warning.id,
         "course_id": course.id,
         "attendance_id": attendance.id,
+        "template_id": template.id,
     }
 
 

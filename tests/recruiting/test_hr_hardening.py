@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import AuditEntry, User
@@ -115,10 +115,22 @@ SCORECARD = {
 }
 
 
+def _interview_started(interview_id: int) -> None:
+    """Scorecards open once the interview has started: move it two hours back."""
+    past = datetime.now(UTC) - timedelta(hours=2)
+    db.session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id)
+        .values(start_at=past, end_at=past + timedelta(hours=1))
+    )
+    db.session.commit()
+
+
 def test_scorecards_are_audited_field_by_field(app, client, hr_world):
     interviewer_id = hr_world["caller_ids"]["staff"]  # takes part, has no scorecard yet
     _login(client, interviewer_id)
     url = f"/recruiting/interviews/{hr_world['interview_id']}/scorecard"
+    _interview_started(hr_world["interview_id"])
     assert client.post(url, data=SCORECARD).status_code == 303
     (created,) = [
         e for e in _entries("recruiting.scorecard.created") if e.actor_id == interviewer_id

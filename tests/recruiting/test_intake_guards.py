@@ -97,11 +97,16 @@ def test_infected_file_is_refused_with_the_scanners_verdict(
     before = upload_dir_files(app)
     infected = (CV_EN + "\n").encode() + SIGNATURE
     response = _post(client, opening.id, [("clean.pdf", make_pdf(CV_PT)), ("james.txt", infected)])
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
+    # the clean file is kept (scanned on its own); the infected one is named with the verdict
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "james.txt: The virus scanner found a threat in the file" in page
     assert "Portal.Test-Signature FOUND" in page
-    _nothing_stored(app, before)  # all or nothing: the clean file is not kept either
+    assert db.session.scalars(select(CVFile.original_name)).all() == ["clean.pdf"]
+    assert len(upload_dir_files(app)) == len(before) + 1
+    response = _post(client, opening.id, [("james.txt", infected)])
+    assert response.status_code == 422  # nothing to keep: the form again, with the verdict
+    assert "Portal.Test-Signature FOUND" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("mode", ["error", "missing", "slow"])

@@ -256,6 +256,9 @@ def test_scorecards_side_by_side(client, login_as, hr, interviewer, make_user, m
     login_as(hr)
     _schedule(client, mariana, [hr, interviewer], next_monday())
     interview = db.session.scalar(select(Interview))
+    past = datetime.now(UTC) - timedelta(hours=2)  # scorecards open once the interview started
+    db.session.execute(update(Interview).values(start_at=past, end_at=past + timedelta(hours=1)))
+    db.session.commit()
     data = {
         "technical": "4",
         "communication": "5",

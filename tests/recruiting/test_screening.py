@@ -266,7 +266,8 @@ def test_hire_creates_the_employee_record(client, login_as, hr, opening, three):
     mariana = three[0]
     response = client.post(
         f"/recruiting/applications/{mariana.id}/hire",
-        data={"start_date": "2027-01-11", "position": "Analista financeira"},
+        # still "new": hiring without an interview needs the explicit confirmation
+        data={"start_date": "2027-01-11", "position": "Analista financeira", "confirm_early": "y"},
     )
     assert response.status_code == 303
     employee = db.session.scalar(select(Employee))

@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     EmailField,
@@ -70,6 +71,8 @@ class CandidateForm(FlaskForm):
         validators=[Optional(), Length(max=100000)],
         description=_l("Paste the CV here to have it scored."),
     )
+    # LGPD: kept in the talent pool past the "not hired" period (text shown under the box).
+    pool_consent = BooleanField(_l("The candidate agrees to stay in our talent pool"))
     form_token = HiddenField()  # see UploadForm
 
 
@@ -99,6 +102,8 @@ class SlotForm(FlaskForm):
 class HireForm(FlaskForm):
     start_date = DateField(_l("Start date"), validators=[DataRequired()])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=160)])
+    # Asked for when the application is still before the interview stage (see hiring.hire).
+    confirm_early = BooleanField(_l("Yes, hire without an interview"))
 
 
 class ScorecardForm(FlaskForm):

@@ -27,6 +27,7 @@ from flask import (
     current_app,
     has_request_context,
     request,
+    session,
     url_for,
 )
 from flask import before_render_template as _before_render_template
@@ -74,6 +75,32 @@ def readable_url(endpoint: str, **values: Any) -> str:
     if may_open("recruiting.index"):
         return url_for("recruiting.index")
     return url_for("core.dashboard")
+
+
+# Blind review, per signed-in session: the applications this person has looked at blind and not
+# revealed yet.  While one is listed, its page stays blind (dropping ``?blind=1`` from the address
+# does not reveal it) and its CV files are refused: a CV carries the name.  Revealing is a POST,
+# audited by the view's service call.
+_BLIND_KEY = "recruiting_blind"
+_BLIND_MAX = 500  # the session cookie stays small; the oldest fall out first
+
+
+def in_blind_review(application_id: int) -> bool:
+    return application_id in session.get(_BLIND_KEY, ())
+
+
+def enter_blind_review(application_id: int) -> None:
+    ids = [i for i in session.get(_BLIND_KEY, []) if i != application_id]
+    session[_BLIND_KEY] = [*ids, application_id][-_BLIND_MAX:]
+
+
+def leave_blind_review(application_id: int) -> bool:
+    """Drop the application from blind review; whether it was in it."""
+    ids = list(session.get(_BLIND_KEY, []))
+    if application_id not in ids:
+        return False
+    session[_BLIND_KEY] = [i for i in ids if i != application_id]
+    return True
 
 
 def _refuse_unreadable(sender: Flask, template: Any, context: dict[str, Any], **_: Any) -> None:

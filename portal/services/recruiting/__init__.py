@@ -17,6 +17,7 @@ from portal.services.recruiting.applications import (
     local_tz,
     move_stage,
     record_cv_view,
+    record_identity_reveal,
     timeline,
 )
 from portal.services.recruiting.booking import (
@@ -35,12 +36,13 @@ from portal.services.recruiting.extraction import (
     next_queued_cvs,
     stuck_cvs,
 )
-from portal.services.recruiting.hiring import hire, list_employees
+from portal.services.recruiting.hiring import EARLY_STAGES, hire, list_employees
 from portal.services.recruiting.intake import (
     CV_STATUS_LABELS,
     DEFAULT_DAILY_FILES,
     DEFAULT_DAILY_MB,
     AlreadySubmitted,
+    UploadOutcome,
     add_candidate,
     find_duplicate,
     list_batch,
@@ -48,6 +50,7 @@ from portal.services.recruiting.intake import (
     quota,
     resolve_duplicate,
     submitted_result,
+    upload_cv_batch,
     upload_cvs,
     uploaded_today,
 )
@@ -63,6 +66,7 @@ from portal.services.recruiting.interviews import (
     reschedule_interview,
     save_scorecard,
     schedule_interview,
+    scorecard_open,
     send_due_reminders,
     set_working_hours,
     working_hours_of,
@@ -98,6 +102,7 @@ from portal.services.recruiting.screening import (
 )
 
 __all__ = [
+    "EARLY_STAGES",
     "_send_invitations",
     "add_candidate",
     "add_slot",
@@ -155,12 +160,14 @@ __all__ = [
     "RankedRow",
     "RECOMMENDATIONS",
     "record_cv_view",
+    "record_identity_reveal",
     "reschedule_interview",
     "rescore_opening",
     "resolve_duplicate",
     "retention_days",
     "save_opening",
     "save_scorecard",
+    "scorecard_open",
     "schedule_interview",
     "scoring",
     "send_due_reminders",
@@ -171,6 +178,8 @@ __all__ = [
     "stuck_cvs",
     "submitted_result",
     "timeline",
+    "UploadOutcome",
+    "upload_cv_batch",
     "upload_cvs",
     "uploaded_today",
     "working_hours_of",

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from portal.errors import InvalidTransition, NotFound, ValidationError
@@ -27,15 +27,16 @@ from portal.models.recruiting import (
 from portal.services import audit
 from portal.services.recruiting import scoring
 
+# A candidate's stage: in Portuguese it agrees with the candidate ("Novo", "Contratado").
 STAGE_LABELS = {
-    "new": _l("New"),
-    "screened": _l("Screened"),
-    "shortlisted": _l("Shortlisted"),
-    "interview": _l("Interview"),
-    "offer": _l("Offer"),
-    "hired": _l("Hired"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
+    "new": lazy_pgettext("application stage", "New"),
+    "screened": lazy_pgettext("application stage", "Screened"),
+    "shortlisted": lazy_pgettext("application stage", "Shortlisted"),
+    "interview": lazy_pgettext("application stage", "Interview"),
+    "offer": lazy_pgettext("application stage", "Offer"),
+    "hired": lazy_pgettext("application stage", "Hired"),
+    "rejected": lazy_pgettext("application stage", "Rejected"),
+    "withdrawn": lazy_pgettext("application stage", "Withdrawn"),
 }
 
 
@@ -129,3 +130,9 @@ def get_cv_or_404(cv_id: int) -> CVFile:
 
 def record_cv_view(cv: CVFile, *, actor: User) -> None:
     audit.record(actor, "recruiting.cv.viewed", cv, {"application": cv.application_id})
+
+
+def record_identity_reveal(application: Application, *, actor: User) -> None:
+    """Audit that a reviewer lifted blind review on this application (who, when)."""
+    record_event(application, "identity_revealed", actor.id)
+    audit.record(actor, "recruiting.identity.revealed", application)

@@ -12,14 +12,25 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from portal.errors import Conflict, InvalidTransition
+from portal.errors import Conflict, InvalidTransition, ValidationError
 from portal.extensions import db
 from portal.models import User
 from portal.models.people import Employee
-from portal.models.recruiting import HIRED, REJECTED, WITHDRAWN, Application
+from portal.models.recruiting import (
+    HIRED,
+    NEW,
+    REJECTED,
+    SCREENED,
+    SHORTLISTED,
+    WITHDRAWN,
+    Application,
+)
 from portal.services import audit
 from portal.services.people.records import refresh_search_key
 from portal.services.recruiting.applications import STAGE_LABELS, record_event
+
+# Stages before any interview: hiring from one of them asks for a confirmation.
+EARLY_STAGES = (NEW, SCREENED, SHORTLISTED)
 
 
 def hire(
@@ -28,11 +39,26 @@ def hire(
     actor: User,
     start_date: date,
     position: str | None = None,
+    confirm_early: bool = False,
 ) -> Employee:
-    """Mark hired and create the employee record linked to the application."""
+    """Mark hired and create the employee record linked to the application.
+
+    Hiring before the interview stage (straight from "new", say) is a slip more often than a
+    decision: it needs ``confirm_early``, which the form asks for by name.
+    """
     if application.stage in (REJECTED, WITHDRAWN, HIRED):
         raise InvalidTransition(
             _("This application is closed (%(stage)s).", stage=STAGE_LABELS[application.stage])
+        )
+    if application.stage in EARLY_STAGES and not confirm_early:
+        raise ValidationError(
+            _(
+                "%(name)s has not been interviewed yet (stage: %(stage)s). Tick the box to "
+                "confirm you are hiring without an interview.",
+                name=application.candidate.name,
+                stage=STAGE_LABELS[application.stage],
+            ),
+            field="confirm_early",
         )
     candidate = application.candidate
     employee = Employee(

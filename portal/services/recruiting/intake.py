@@ -7,12 +7,13 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.enqueue import enqueue_after_commit
@@ -22,11 +23,16 @@ from portal.models import User
 from portal.models.base import utcnow
 from portal.models.recruiting import (
     CV_QUEUED,
+    HIRED,
     NEW,
     Application,
+    ApplicationEvent,
+    BookingToken,
     Candidate,
     CVFile,
     FormToken,
+    Interview,
+    InterviewSlot,
     Opening,
 )
 from portal.services import audit
@@ -147,6 +153,15 @@ def _check_quota(actor: User, new_files: int, new_bytes: int) -> None:
     )
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload stored (``batch``, ``stored`` files) and what it refused, file by file."""
+
+    batch: str | None
+    stored: int
+    refused: list[str]
+
+
 def upload_cvs(
     opening: Opening,
     uploads: Iterable[tuple[str | None, bytes]],
@@ -156,10 +171,40 @@ def upload_cvs(
 ) -> str:
     """Check every file, then store them all and queue their extraction; return the batch id.
 
-    All or nothing: one refused file refuses the upload, with a reason per file.  Checks, in
-    order: the form token (a second submission of the same form raises AlreadySubmitted), each
-    file's name and content, the virus scanner if one is configured, the daily quota.
+    All or nothing (e-mail attachments): one refused file refuses the upload, with a reason per
+    file.  See ``upload_cv_batch`` for the upload form, which keeps the good files.
     """
+    outcome = _upload(opening, uploads, actor=actor, token=token, keep_good=False)
+    assert outcome.batch is not None
+    return outcome.batch
+
+
+def upload_cv_batch(
+    opening: Opening,
+    uploads: Iterable[tuple[str | None, bytes]],
+    *,
+    actor: User,
+    token: str | None = None,
+) -> UploadOutcome:
+    """Store the files that pass the checks and report each refused one with its reason.
+
+    Nothing stored (every file refused, the scanner down, the quota reached) is a
+    ValidationError listing the reasons, as before.
+    """
+    return _upload(opening, uploads, actor=actor, token=token, keep_good=True)
+
+
+def _upload(
+    opening: Opening,
+    uploads: Iterable[tuple[str | None, bytes]],
+    *,
+    actor: User,
+    token: str | None,
+    keep_good: bool,
+) -> UploadOutcome:
+    """Checks, in order: the form token (a second submission of the same form raises
+    AlreadySubmitted), each file's name and content, the virus scanner if one is configured,
+    the daily quota."""
     _check_form_token(token, kind="upload", actor=actor)  # read only: no lock while scanning
     checked, errors = [], []
     for raw_name, data in uploads:
@@ -172,8 +217,9 @@ def upload_cvs(
             errors.append(f"{shown}: {refusal.message}")
             log.info("CV refused (%s) for opening %s", refusal.code, opening.id)
             if refusal.code == "av_error":
-                break  # the scanner is down: the same answer for every other file
-    if errors:
+                # the scanner is down: the same answer for every other file, and none is kept
+                raise ValidationError(" ".join(errors), field="files") from None
+    if errors and (not keep_good or not checked):
         raise ValidationError(" ".join(errors), field="files")
     if not checked:
         raise ValidationError(_("Choose at least one file."), field="files")
@@ -208,8 +254,10 @@ def upload_cvs(
         for name in stored_names:
             files.delete_stored(name)
         raise
-    audit.record(actor, "recruiting.cv.uploaded", opening, {"files": len(checked)})
-    return batch
+    audit.record(
+        actor, "recruiting.cv.uploaded", opening, {"files": len(checked), "refused": len(errors)}
+    )
+    return UploadOutcome(batch=batch, stored=len(checked), refused=errors)
 
 
 def list_batch(batch: str) -> list[CVFile]:
@@ -343,28 +391,85 @@ def apply_score(application: Application, text: str) -> None:
     application.missing_must = scoring.missing_key(result["missing"])
 
 
-def resolve_duplicate(application: Application, *, action: str, actor: User) -> None:
-    """Merge a flagged application into the earlier candidate, or keep both apart."""
+def resolve_duplicate(application: Application, *, action: str, actor: User) -> Application:
+    """Merge a flagged application into the earlier candidate, or keep both apart.
+
+    Returns the application that remains: when the earlier candidate already applied to the same
+    opening, the flagged application is folded into that one (its CVs, interviews, booking links
+    and timeline move over, then it is deleted), so the ranked list shows the person once.
+    """
     if application.duplicate_state != "possible" or application.duplicate_of is None:
         raise InvalidTransition(_("This candidate is not flagged as a duplicate."))
     original = application.duplicate_of
     if action == "keep":
         application.duplicate_state = "kept"
         record_event(application, "duplicate_kept", actor.id, of=original.name)
-    elif action == "merge":
-        newer = application.candidate
-        for field in ("email", "phone"):
-            if not getattr(original, field) and getattr(newer, field):
-                setattr(original, field, getattr(newer, field))
+        audit.record(actor, "recruiting.duplicate.keep", application)
+        return application
+    if action != "merge":
+        raise ValidationError(_("Choose merge or keep."))
+    if application.stage == HIRED:
+        raise InvalidTransition(_("A hired candidate cannot be merged."))
+    newer = application.candidate
+    for field in ("email", "phone"):
+        if not getattr(original, field) and getattr(newer, field):
+            setattr(original, field, getattr(newer, field))
+    earlier = db.session.scalar(
+        select(Application)
+        .where(
+            Application.candidate_id == original.id,
+            Application.opening_id == application.opening_id,
+            Application.id != application.id,
+        )
+        .order_by(Application.id)
+        .limit(1)
+    )
+    survivor = earlier or application
+    if earlier is not None:
+        _fold_into(application, earlier)
+    else:
         application.candidate = original
         application.duplicate_state = None
         application.duplicate_of_id = None
-        db.session.flush()
-        if not db.session.scalar(
-            select(func.count(Application.id)).where(Application.candidate_id == newer.id)
-        ):
-            db.session.delete(newer)
-        record_event(application, "duplicate_merged", actor.id, into=original.name)
-    else:
-        raise ValidationError(_("Choose merge or keep."))
-    audit.record(actor, f"recruiting.duplicate.{action}", application)
+    db.session.flush()
+    if not db.session.scalar(
+        select(func.count(Application.id)).where(Application.candidate_id == newer.id)
+    ):
+        db.session.delete(newer)
+    record_event(survivor, "duplicate_merged", actor.id, into=original.name, of=newer.name)
+    audit.record(
+        actor,
+        "recruiting.duplicate.merge",
+        survivor,
+        {"merged": application.id, "into": original.id},
+    )
+    return survivor
+
+
+def _fold_into(application: Application, earlier: Application) -> None:
+    """Move what hangs on ``application`` to ``earlier`` (same person, same opening); delete it."""
+    moved = {"old": application.id, "new": earlier.id}
+    for model in (CVFile, Interview, BookingToken, ApplicationEvent):
+        db.session.execute(
+            update(model)
+            .where(model.application_id == bindparam("old"))
+            .values(application_id=bindparam("new"))
+            .execution_options(synchronize_session=False),
+            moved,
+        )
+    # A slot holds one application: the earlier one keeps its own, the other is offered again.
+    has_slot = db.session.scalar(
+        select(func.count(InterviewSlot.id)).where(InterviewSlot.application_id == earlier.id)
+    )
+    db.session.execute(
+        update(InterviewSlot)
+        .where(InterviewSlot.application_id == application.id)
+        .values(application_id=None if has_slot else earlier.id)
+        .execution_options(synchronize_session=False)
+    )
+    if application.score > earlier.score:  # the better-scored CV explains the rank
+        earlier.evidence = application.evidence
+        earlier.score, earlier.years = application.score, application.years
+        earlier.missing_must = application.missing_must
+    db.session.flush()
+    db.session.delete(application)

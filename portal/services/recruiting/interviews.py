@@ -441,20 +441,34 @@ def set_working_hours(
 
 
 def busy_slots(user: User, start: datetime, end: datetime) -> list[Interview]:
-    """The user's scheduled interviews between ``start`` and ``end``."""
-    return list(
-        db.session.scalars(
-            select(Interview)
-            .join(interview_interviewer, interview_interviewer.c.interview_id == Interview.id)
-            .where(
-                interview_interviewer.c.user_id == user.id,
-                Interview.status == SCHEDULED,
-                Interview.start_at < end,
-                Interview.end_at > start,
-            )
-            .order_by(Interview.start_at)
-        ).unique()
-    )
+    """The user's scheduled interviews between ``start`` and ``end``, one per time range.
+
+    Two interviews at the same time (a panel seeing two candidates, a slot booked twice before
+    the conflict check) are one busy period for the person: listed once.
+    """
+    seen: set[tuple[datetime, datetime]] = set()
+    out: list[Interview] = []
+    for interview in db.session.scalars(
+        select(Interview)
+        .join(interview_interviewer, interview_interviewer.c.interview_id == Interview.id)
+        .where(
+            interview_interviewer.c.user_id == user.id,
+            Interview.status == SCHEDULED,
+            Interview.start_at < end,
+            Interview.end_at > start,
+        )
+        .order_by(Interview.start_at, Interview.end_at, Interview.id)
+    ).unique():
+        key = (interview.start_at, interview.end_at)
+        if key not in seen:
+            seen.add(key)
+            out.append(interview)
+    return out
+
+
+def scorecard_open(interview: Interview) -> bool:
+    """Whether the interview has started (a scorecard before it would rate nobody)."""
+    return interview.start_at <= utcnow()
 
 
 def save_scorecard(
@@ -468,6 +482,15 @@ def save_scorecard(
     """Each interviewer fills one scorecard per interview (and may correct it)."""
     if interviewer not in interview.interviewers:
         raise NotAllowed(_("Only the interviewers fill in this scorecard."))
+    if not scorecard_open(interview):
+        raise ValidationError(
+            _(
+                "The interview has not taken place yet: the scorecard opens when it starts "
+                "(%(start)s).",
+                start=formatting.format_datetime(interview.start_at, "short"),
+            ),
+            field="recommendation",
+        )
     if recommendation not in RECOMMENDATIONS:
         raise ValidationError(_("Choose a recommendation."), field="recommendation")
     clean = {}

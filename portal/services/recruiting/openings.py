@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import lazyload
 
@@ -33,11 +33,12 @@ from portal.services.recruiting import scoring
 from portal.services.recruiting.applications import STAGE_LABELS, local_tz
 from portal.services.recruiting.intake import apply_score
 
+# With a context: in Portuguese a job opening ("vaga") is feminine ("Aberta", "Encerrada").
 OPENING_STATUS_LABELS = {
-    "draft": _l("Draft"),
-    "open": _l("Open"),
-    "on_hold": _l("On hold"),
-    "closed": _l("Closed"),
+    "draft": lazy_pgettext("job opening status", "Draft"),
+    "open": lazy_pgettext("job opening status", "Open"),
+    "on_hold": lazy_pgettext("job opening status", "On hold"),
+    "closed": lazy_pgettext("job opening status", "Closed"),
 }
 
 

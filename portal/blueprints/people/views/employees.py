@@ -13,11 +13,15 @@ from portal.blueprints.people import bp
 from portal.blueprints.people.forms import AccountForm, DocumentForm, EmployeeForm
 from portal.blueprints.people.privacy import MANAGE, readable_url
 from portal.blueprints.people.views.common import department_choices, int_or_none, user_choices
+from portal.exports import export_response
 from portal.models.people import CONTRACT_TYPES, EMPLOYEE_STATUSES, OFFBOARDING, ONBOARDING
-from portal.pagination import paginate
 from portal.security import requires
 from portal.services import people
+from portal.services.recruiting import exports as recruiting_exports
 from portal.web import unit_of_work
+
+# The panels above the list name this many people each (one more is read to say "and more").
+OPEN_CHECKLISTS_SHOWN = 5
 
 
 def _employee_form(employee=None, formdata: Any = None) -> EmployeeForm:
@@ -63,18 +67,38 @@ def employees():
     q = (request.args.get("q") or "").strip()[:100]
     status = request.args.get("status", "")
     status = status if status in EMPLOYEE_STATUSES else ""
-    page = paginate(people.list_employees(q=q, status=status))
+    # the labels translated once for the page, not once per row
+    statuses = {key: str(label) for key, label in EMPLOYEE_STATUSES.items()}
+    if htmx.wants_fragment():  # the list alone: the panels and filters are not swapped
+        return htmx.render(
+            "people/employees.html",
+            "people/_partials/_employees.html",
+            page=people.list_employees(q=q, status=status),
+            statuses=statuses,
+        )
+    counts = people.counts_by_status()
     return htmx.render(
         "people/employees.html",
         "people/_partials/_employees.html",
-        page=page,
+        page=people.list_employees(q=q, status=status, counts=counts),
         q=q,
         status=status,
-        statuses=EMPLOYEE_STATUSES,
-        counts=people.counts_by_status(),
-        onboarding=people.open_progress(ONBOARDING),
-        offboarding=people.open_progress(OFFBOARDING),
+        statuses=statuses,
+        counts=counts,
+        shown=OPEN_CHECKLISTS_SHOWN,
+        onboarding=people.open_progress(ONBOARDING, limit=OPEN_CHECKLISTS_SHOWN + 1),
+        offboarding=people.open_progress(OFFBOARDING, limit=OPEN_CHECKLISTS_SHOWN + 1),
     )
+
+
+@bp.get("/employees/export")
+@requires("hr.employees.view")
+def employees_export():
+    """The employee list under its current filters (search, status), as CSV or XLSX (HR)."""
+    rows = recruiting_exports.employee_rows(
+        q=(request.args.get("q") or "").strip()[:100], status=request.args.get("status", "")
+    )
+    return export_response(rows, "employees", title=_("Employees"))
 
 
 @bp.get("/employees/new")

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from flask import abort, flash, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -16,6 +17,7 @@ from portal.blueprints.recruiting.forms import CandidateForm, HireForm, Reschedu
 from portal.models.recruiting import STAGES, Application
 from portal.security import requires
 from portal.services import recruiting
+from portal.services.people import retention
 from portal.services.recruiting import files
 from portal.web import error_response, unit_of_work
 
@@ -76,7 +78,9 @@ def upload_post(opening_id: int):
         uploads = [(f.filename, f.read()) for f in request.files.getlist("files") if f]
         try:
             with unit_of_work(form) as work:
-                batch = recruiting.upload_cvs(opening, uploads, actor=current_user, token=token)
+                outcome = recruiting.upload_cv_batch(
+                    opening, uploads, actor=current_user, token=token
+                )
         except recruiting.AlreadySubmitted:  # a double click: show what the first one made
             batch = recruiting.submitted_result(token, kind="upload", actor=current_user)
             if batch:
@@ -84,8 +88,32 @@ def upload_post(opening_id: int):
             form.form_errors.append(_("This form was already submitted."))
         else:
             if work.ok:
-                return htmx.redirect_to(url_for("recruiting.batch", batch=batch))
+                _flash_upload(outcome)
+                return htmx.redirect_to(url_for("recruiting.batch", batch=outcome.batch))
     return _upload_page(opening, form, 422)
+
+
+def _flash_upload(outcome: recruiting.UploadOutcome) -> None:
+    """Say what was kept and name each refused file with its reason (shown on the batch page)."""
+    flash(
+        ngettext(
+            "%(num)d file stored and queued for reading.",
+            "%(num)d files stored and queued for reading.",
+            outcome.stored,
+        ),
+        "success",
+    )
+    if outcome.refused:
+        flash(
+            ngettext(
+                "%(num)d file was refused and not stored:",
+                "%(num)d files were refused and not stored:",
+                len(outcome.refused),
+            ),
+            "error",
+        )
+        for refusal in outcome.refused:
+            flash(refusal, "error")
 
 
 @bp.get("/batches/<batch>")
@@ -119,7 +147,14 @@ def _candidate_page(opening, form: CandidateForm, status_code: int = 200):
     if not form.form_token.data:  # a fresh token for the next try
         form.form_token.data = recruiting.new_form_token()
     page = "recruiting/candidate_form.html"
-    return htmx.render(page, page, status_code=status_code, form=form, opening=opening)
+    return htmx.render(
+        page,
+        page,
+        status_code=status_code,
+        form=form,
+        opening=opening,
+        consent_text=retention.consent_preview(),
+    )
 
 
 @bp.post("/openings/<int:opening_id>/candidates/new")
@@ -141,6 +176,8 @@ def create_candidate(opening_id: int):
                     locale=form.locale.data,
                     token=token,
                 )
+                if form.pool_consent.data:
+                    retention.record_pool_consent(application.candidate, actor=current_user)
         except recruiting.AlreadySubmitted:  # a double click: go where the first one went
             added = recruiting.submitted_result(token, kind="candidate", actor=current_user)
             if added:
@@ -168,7 +205,9 @@ def _application_page(
         return error_response(status_code, message)
     if message:
         flash(message, "error")
-    blind = request.args.get("blind") == "1"
+    blind = request.args.get("blind") == "1" or privacy.in_blind_review(application.id)
+    if blind:
+        privacy.enter_blind_review(application.id)
     interviews = recruiting.interviews_of(application)
     ctx = {
         "application": application,
@@ -186,6 +225,7 @@ def _application_page(
         "criteria": recruiting.CRITERIA,
         "recommendations": recruiting.RECOMMENDATIONS,
         "hire_form": forms.get("hire_form") or HireForm(position=application.opening.title),
+        "hire_early": application.stage in recruiting.EARLY_STAGES,
         "reschedule_form": RescheduleForm(),
         "token": forms.get("token"),
     }
@@ -212,6 +252,11 @@ def stage(application_id: int):
             reason=form.reason.data or "",
         )
     if work.ok:
+        flash(
+            # no name: the page may be in blind review
+            _("Moved to the stage “%(stage)s”.", stage=recruiting.STAGE_LABELS[application.stage]),
+            "success",
+        )
         return htmx.redirect_to(application_url(application.id))
     application = recruiting.get_application_or_404(application_id)  # as it was
     return _application_page(application, 422, message=work.error.message)
@@ -221,11 +266,24 @@ def stage(application_id: int):
 @requires("hr.openings.manage")
 def duplicate(application_id: int):
     application = recruiting.get_application_or_404(application_id)
+    newer, original = application.candidate.name, application.duplicate_of
+    action = request.form.get("action", "")
     with unit_of_work():  # a refusal answers with its status (the error handler)
-        recruiting.resolve_duplicate(
-            application, action=request.form.get("action", ""), actor=current_user
+        survivor = recruiting.resolve_duplicate(application, action=action, actor=current_user)
+    if not privacy.may(privacy.VIEW_CANDIDATES):  # may act on it, not read names
+        flash(_("Duplicate resolved."), "success")
+    elif action == "merge":
+        flash(
+            _(
+                "%(newer)s was merged into %(original)s; the ranked list shows them once.",
+                newer=newer,
+                original=original.name if original else "",
+            ),
+            "success",
         )
-    return htmx.redirect_to(application_url(application.id))
+    else:
+        flash(_("Kept apart: %(name)s stays a separate candidate.", name=newer), "success")
+    return htmx.redirect_to(application_url(survivor.id))
 
 
 @bp.post("/applications/<int:application_id>/hire")
@@ -241,6 +299,7 @@ def hire(application_id: int):
                 actor=current_user,
                 start_date=form.start_date.data,
                 position=form.position.data or None,
+                confirm_early=bool(form.confirm_early.data),
             )
         if work.ok:
             flash(
@@ -262,10 +321,26 @@ def booking_link(application_id: int):
     return _application_page(application, token=token)
 
 
+@bp.post("/applications/<int:application_id>/reveal")
+@requires("hr.candidates.view")
+def reveal(application_id: int):
+    """Lift blind review on one application (audited): name, contacts and CV files show."""
+    application = recruiting.get_application_or_404(application_id)
+    with unit_of_work():
+        recruiting.record_identity_reveal(application, actor=current_user)
+    privacy.leave_blind_review(application.id)
+    flash(_("Identity revealed; this is recorded in the audit log."), "success")
+    return htmx.redirect_to(application_url(application.id))
+
+
 @bp.get("/cvs/<int:cv_id>")
 @requires("hr.candidates.view")
 def cv_download(cv_id: int):
     cv = recruiting.get_cv_or_404(cv_id)
+    if cv.application_id is not None and privacy.in_blind_review(cv.application_id):
+        return error_response(
+            403, _("The CV shows who the candidate is: reveal the identity first (audited).")
+        )
     with unit_of_work():  # the view is audited before the file leaves
         recruiting.record_cv_view(cv, actor=current_user)
     response = send_file(

@@ -156,12 +156,19 @@ def scorecard(interview_id: int):
                 )
             if work.ok:
                 flash(_("Scorecard saved."), "success")
-                return htmx.redirect_to(url_for("core.dashboard"))
+                return htmx.redirect_to(application_url(interview.application_id))
         status = 422
     else:
         status = 200
     page = "recruiting/scorecard.html"
-    return htmx.render(page, page, status_code=status, form=form, interview=interview)
+    return htmx.render(
+        page,
+        page,
+        status_code=status,
+        form=form,
+        interview=interview,
+        is_open=recruiting.scorecard_open(interview),
+    )
 
 
 @bp.route("/availability", methods=["GET", "POST"])

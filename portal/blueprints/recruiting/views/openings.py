@@ -11,6 +11,7 @@ from portal import htmx
 from portal.blueprints.recruiting import bp, privacy
 from portal.blueprints.recruiting.forms import OpeningForm
 from portal.blueprints.recruiting.views.common import PlainForm, active_people, int_or_none
+from portal.exports import export_response
 from portal.extensions import db
 from portal.models import Department
 from portal.models.recruiting import OPENING_STATUSES, STAGES, Application
@@ -18,6 +19,7 @@ from portal.pagination import page_arg, paginate
 from portal.routing import parse_int
 from portal.security import requires
 from portal.services import recruiting
+from portal.services.recruiting import exports as recruiting_exports
 from portal.web import unit_of_work
 
 
@@ -165,6 +167,22 @@ def opening(opening_id: int):
         status_labels=recruiting.OPENING_STATUS_LABELS,
         t=recruiting.ranked_texts(),
     )
+
+
+@bp.get("/openings/<int:opening_id>/export")
+@requires("hr.candidates.view")
+def export_candidates(opening_id: int):
+    """The ranked list under its current filters, as CSV or XLSX (HR only)."""
+    recruiting.get_opening_or_404(opening_id)
+    stage = request.args.get("stage", "active")
+    rows = recruiting_exports.candidate_rows(
+        opening_id,
+        stage="" if stage == "all" else stage,
+        min_score=int_or_none(request.args.get("min_score")),
+        missing=request.args.get("missing", "")[:200],
+        blind=request.args.get("blind") == "1",
+    )
+    return export_response(rows, f"candidates-{opening_id}", title=_("Candidates"))
 
 
 @bp.post("/openings/<int:opening_id>/reject")
