@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 MO     := portal/translations/pt_BR/LC_MESSAGES/messages.mo
 PO     := portal/translations/pt_BR/LC_MESSAGES/messages.po
 
-.PHONY: help install run test test-fast test-slow test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-equipment soak clean
+.PHONY: help install run test test-fast test-slow test-pg lint fmt translations extract bench bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-inbox bench-equipment bench-reports bench-people bench-retention soak clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -62,7 +62,7 @@ fmt: install ## Format the code
 	$(VENV)/bin/ruff check --fix portal worker tests bench
 	$(VENV)/bin/ruff format portal worker tests bench
 
-bench: bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-equipment ## Run every benchmark (needs wrk)
+bench: bench-mail bench-frontdesk bench-supplies bench-cv bench-search bench-inbox bench-equipment bench-reports bench-people bench-retention ## Run every benchmark (needs wrk)
 
 bench-mail: install ## Outbox → SMTP sink throughput vs plain RQ + smtplib ceiling
 	$(PY) -m bench.mail
@@ -76,11 +76,23 @@ bench-supplies: install ## Approval queue, items, suggestions vs the bare list p
 bench-cv: install ## CV ingestion vs raw extraction; ranked list vs the bare list page
 	$(PY) -m bench.recruiting
 
-bench-search: install ## Header search over 50k calls, 20k orders, 5k items vs the bare list page
+bench-search: install ## Header search over 1M indexed rows (SQLite FTS5) vs the bare list page
 	$(PY) -m bench.search
+
+bench-inbox: install ## Shared-inbox fetch job vs a bare imapclient fetch-and-parse loop (private dovecot)
+	$(PY) -m bench.inbox
 
 bench-equipment: install ## Register, a machine's page, cost per page (5k assets, 200k readings) vs the bare list page
 	$(PY) -m bench.equipment
+
+bench-reports: install ## The five report pages (200k calls, 1M movements, 20k orders, 10k applications) vs the bare list page
+	$(PY) -m bench.reports
+
+bench-people: install ## Directory and HR's employee list (10k employees) vs the bare list page
+	$(PY) -m bench.people
+
+bench-retention: install ## LGPD anonymisation of 10k candidates on PostgreSQL: longest lock wait a page meets
+	$(PY) -m bench.retention --compare 10000
 
 soak: install ## Soak test: 2 web, 2 workers, 2 schedulers on PostgreSQL + Redis under load with faults (~10 min)
 	$(PY) -m bench.soak
