@@ -13,7 +13,7 @@ letter, the expression the providers filter on, or the planner silently scans. T
 tables are frozen here.
 
 Revision ID: 0022_search_fts
-Revises: 0021_equipment_labels
+Revises: 0020_people_handover
 """
 
 import importlib.util
@@ -32,7 +32,7 @@ from portal.models.search_indexes import (
 )
 
 revision = "0022_search_fts"
-down_revision = "0021_equipment_labels"
+down_revision = "0020_people_handover"
 branch_labels = None
 depends_on = None
 
