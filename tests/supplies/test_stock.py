@@ -144,6 +144,23 @@ def test_suggestion_explains_itself(app, back_office, catalogue):
     assert a4.quantity == 20
 
 
+def test_suggestion_explanation_agrees_with_the_number_of_packs_in_portuguese(
+    app, back_office, catalogue
+):
+    """'1 embalagem', '2 embalagens' (and 'pack'/'packs'): the count picks the form."""
+    from dataclasses import replace
+
+    from flask_babel import force_locale
+
+    stock(catalogue["a4"], 3, back_office)
+    a4 = {s.sku: s for s in supplies.suggestions()}["PAP-A4"]
+    one = replace(a4, packs=1)
+    with force_locale("pt_BR"):
+        assert a4.explanation.endswith("→ 17 → 2 embalagens de 10")
+        assert one.explanation.endswith("→ 1 embalagem de 10")
+    assert one.explanation.endswith("→ 1 pack of 10")
+
+
 def test_goods_on_order_count_and_drafts_are_never_duplicated(
     app, client, login_as, back_office, catalogue
 ):

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, literal_column, select, update
 from sqlalchemy.orm import aliased
@@ -89,6 +89,12 @@ class Suggestion:
             "need": self.need,
             "packs": self.packs,
             "pack": self.pack_size,
+            "packs_text": ngettext(
+                "%(num)d pack of %(pack)d",
+                "%(num)d packs of %(pack)d",
+                self.packs,
+                pack=self.pack_size,
+            ),
         }
         if not self.extra:
             return plain % values
@@ -114,12 +120,12 @@ def explanation_texts() -> tuple[str, str]:
     return (
         _(
             "on hand %(on_hand)d, on order %(on_order)d, reorder point %(rp)d, par %(par)d "
-            "→ %(need)d → %(packs)d packs of %(pack)d"
+            "→ %(need)d → %(packs_text)s"
         ),
         _(
             "uses ~%(use)s/day, lead time %(days)d days → +%(extra)d; on hand %(on_hand)d, "
             "on order %(on_order)d, reorder point %(rp)d + %(extra)d, par %(par)d + %(extra)d "
-            "→ %(need)d → %(packs)d packs of %(pack)d"
+            "→ %(need)d → %(packs_text)s"
         ),
     )
 
