@@ -87,9 +87,9 @@ from portal.services.supplies.delegation import (
     delegate_choices,
     list_delegations,
 )
+from portal.services.supplies.order_export import ORDER_CSV_COLUMNS, export_orders_csv
 from portal.services.supplies.order_pdf import order_pdf, supplier_document
 from portal.services.supplies.orders import (
-    ORDER_CSV_COLUMNS,
     OrderRights,
     add_line,
     cancel_order,
@@ -98,7 +98,6 @@ from portal.services.supplies.orders import (
     composed_by,
     count_orders,
     create_order,
-    export_orders_csv,
     get_order_or_404,
     list_receipts,
     may_cancel,

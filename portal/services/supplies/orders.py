@@ -1,5 +1,5 @@
-"""Purchase orders: the list and its CSV export, drafts and their lines, who composed an order
-(segregation of duties), cancelling, closing and receiving deliveries.
+"""Purchase orders: the list (its export: ``order_export``), drafts and their lines, who
+composed an order (segregation of duties), cancelling, closing and receiving deliveries.
 
 Every change to an order is a conditional UPDATE on its version (optimistic lock), so two people
 acting on the same order at once get exactly one winner.
@@ -7,7 +7,7 @@ acting on the same order at once get exactly one winner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -43,9 +43,7 @@ from portal.models.supplies import (
     PurchaseOrderLine,
     Receipt,
     Supplier,
-    SupplyCategory,
     SupplyItem,
-    order_number,
 )
 from portal.pagination import RowPage, paged, read_rows, row_page
 from portal.routing import parse_int
@@ -53,7 +51,7 @@ from portal.services import audit
 from portal.services.supplies.common import _int
 from portal.services.supplies.stock import _move
 
-# --- the order list and its CSV export ------------------------------------------------------------
+# --- the order list ----------------------------------------------------------------------------
 
 
 def _order_filters(stmt, *, status: str = "", q: str = ""):
@@ -128,103 +126,6 @@ def order_page(*, status: str = "", q: str = "", page: int, per_page: int) -> Ro
         "like": f"%{term}%",
     }
     return row_page(stmt, count, list, page=page, per_page=per_page, params=params)
-
-
-ORDER_CSV_COLUMNS = [
-    "order",
-    "status",
-    "supplier",
-    "category",
-    "requester",
-    "created_at",
-    "submitted_at",
-    "approved_at",
-    "approved_by",
-    "on_behalf_of",
-    "lines",
-    "total",
-]
-
-
-def order_export_header() -> list[str]:
-    """The export's column titles in the reader's language (ORDER_CSV_COLUMNS' order)."""
-    return [
-        _("Order"),
-        _("Status"),
-        _("Supplier"),
-        _("Category"),
-        _("Requested by"),
-        _("Created"),
-        _("Submitted"),
-        _("Approved"),
-        _("Approved by"),
-        _("On behalf of"),
-        _("Lines"),
-        _("Total (R$)"),
-    ]
-
-
-def export_orders_csv(*, status: str = "", q: str = "") -> Iterator[list[Any]]:
-    """The purchase-order list's rows for an export (portal.exports.export_response), header
-    first, with the list's filters, newest first: labels not codes, typed values.
-
-    One query over plain rows (no ORM objects), so exporting years of orders stays cheap; times
-    are written in the reader's time zone by the exporter.
-    """
-    requester, approver, manager = aliased(User), aliased(User), aliased(User)
-    lines = (
-        select(func.count(PurchaseOrderLine.id))
-        .where(PurchaseOrderLine.order_id == PurchaseOrder.id)
-        .correlate(PurchaseOrder)
-        .scalar_subquery()
-    )
-    stmt = _order_filters(
-        select(
-            PurchaseOrder.id,
-            PurchaseOrder.status,
-            Supplier.name,
-            SupplyCategory.name,
-            requester.name,
-            PurchaseOrder.created_at,
-            PurchaseOrder.submitted_at,
-            PurchaseOrder.approved_at,
-            approver.name,
-            manager.name,
-            lines,
-            PurchaseOrder.total,
-        )
-        .join(Supplier, Supplier.id == PurchaseOrder.supplier_id)
-        .outerjoin(SupplyCategory, SupplyCategory.id == PurchaseOrder.category_id)
-        .join(requester, requester.id == PurchaseOrder.requester_id)
-        .outerjoin(approver, approver.id == PurchaseOrder.approver_id)
-        .outerjoin(manager, manager.id == PurchaseOrder.on_behalf_of_id)
-        .order_by(PurchaseOrder.created_at.desc(), PurchaseOrder.id.desc()),
-        status=status,
-        q=q,
-    )
-
-    def rows() -> Iterator[list[Any]]:
-        yield order_export_header()
-        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
-            (oid, st, supplier, category, req, created, submitted, approved, by, for_, n, total) = (
-                row
-            )
-            yield [
-                order_number(oid),
-                status_label(st),
-                supplier,
-                category,
-                req,
-                created,
-                submitted,
-                approved,
-                by,
-                for_,
-                n,
-                Decimal(total or 0).quantize(Decimal("0.01")),
-            ]
-
-    return rows()
 
 
 # --- one order: version checks and transitions ----------------------------------------------------
